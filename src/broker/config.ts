@@ -1,0 +1,69 @@
+/**
+ * `config.toml` (SPEC §2): optional, every key has a default. Unknown keys and wrong types are
+ * refused at start-up with the key named, rather than silently ignored.
+ */
+import { readFileSync } from "node:fs";
+import { parse } from "smol-toml";
+import { MaestroError } from "../protocol/errors.ts";
+
+export interface Config {
+  daemon: {
+    /** A connection that has not said hello by then is closed. */
+    hello_timeout_ms: number;
+    /** A frame must arrive whole within this long of its first byte. */
+    frame_timeout_ms: number;
+    max_connections: number;
+    /** Replies queued for a client that does not read; past this the connection is closed. */
+    max_outbox_bytes: number;
+  };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  daemon: {
+    hello_timeout_ms: 10_000,
+    frame_timeout_ms: 10_000,
+    max_connections: 1024,
+    max_outbox_bytes: 64 * 1024 * 1024,
+  },
+};
+
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return structuredClone(DEFAULT_CONFIG);
+    throw new MaestroError("internal", `cannot read config ${path}: ${(err as Error).message}`);
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new MaestroError("usage", `config ${path} is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  return merge(structuredClone(DEFAULT_CONFIG), raw, path, "");
+}
+
+function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {
+  for (const [key, value] of Object.entries(raw)) {
+    const name = prefix + key;
+    if (!Object.hasOwn(base, key)) throw new MaestroError("usage", `config ${file}: unknown key "${name}"`);
+    const current = (base as Record<string, unknown>)[key];
+    if (typeof current === "object" && current !== null) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new MaestroError("usage", `config ${file}: "${name}" must be a table`);
+      }
+      merge(current, value as Record<string, unknown>, file, `${name}.`);
+    } else if (typeof current === "number") {
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        throw new MaestroError("usage", `config ${file}: "${name}" must be a non-negative number`);
+      }
+      (base as Record<string, unknown>)[key] = value;
+    } else if (typeof value !== typeof current) {
+      throw new MaestroError("usage", `config ${file}: "${name}" must be a ${typeof current}`);
+    } else {
+      (base as Record<string, unknown>)[key] = value;
+    }
+  }
+  return base;
+}

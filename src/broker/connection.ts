@@ -1,0 +1,195 @@
+/**
+ * One client connection: framing, the hello handshake, dispatch of requests, and the timers and
+ * caps that keep a silent, slow or hostile client from holding memory or a slot for long.
+ */
+import type { Socket } from "bun";
+import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
+import { FrameDecoder, FrameError, FrameKind, MAX_FRAME, MAX_HELLO_FRAME, type Frame } from "../protocol/frame.ts";
+import { decodeJson, encodeJson, type ErrorBody, type Identity, type JsonBodies, type JsonKind } from "../protocol/messages.ts";
+import { Outbox } from "../protocol/outbox.ts";
+import type { RequestType } from "../protocol/requests.ts";
+import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
+import { authenticate } from "./auth.ts";
+import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
+
+export const FEATURES: readonly string[] = [];
+
+let nextId = 1;
+
+export class Connection implements ClientHandle {
+  readonly id = nextId++;
+  private helloed = false;
+  private closed = false;
+  private who: Identity | undefined;
+  private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME);
+  private readonly outbox: Outbox;
+  private helloTimer: Timer | undefined;
+  private frameTimer: Timer | undefined;
+
+  constructor(
+    private readonly sock: Socket<Connection>,
+    private readonly broker: Broker & { register(c: Connection): void; unregister(c: Connection): void },
+    private readonly table: HandlerTable,
+  ) {
+    this.outbox = new Outbox(sock);
+    this.helloTimer = setTimeout(() => {
+      this.fail("protocol", `no hello within ${broker.config.daemon.hello_timeout_ms} ms`, true);
+    }, broker.config.daemon.hello_timeout_ms);
+  }
+
+  get identity(): Identity {
+    if (!this.who) throw new Error("identity read before hello");
+    return this.who;
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.decoder.append(chunk);
+    try {
+      for (let frame = this.decoder.next(); frame && !this.closed; frame = this.decoder.next()) this.onFrame(frame);
+    } catch (err) {
+      if (err instanceof FrameError) this.fail("protocol", err.message, true);
+      else this.fail("internal", (err as Error).message, true);
+      return;
+    }
+    this.armFrameTimer();
+  }
+
+  onDrain(): void {
+    this.outbox.drain();
+  }
+
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    this.broker.unregister(this);
+  }
+
+  send<K extends JsonKind>(kind: K, body: JsonBodies[K]): void {
+    if (this.closed) return;
+    this.outbox.send(encodeJson(kind, body));
+    if (this.outbox.queued > this.broker.config.daemon.max_outbox_bytes) {
+      this.broker.log.warn(`connection ${this.id}: ${this.outbox.queued} bytes unread by the client; closing it`);
+      this.close();
+    }
+  }
+
+  /** Sends a connection-level or request-level error; `fatal` closes the connection after it. */
+  fail(code: ErrorCode, message: string, fatal: boolean, id?: number, details?: Record<string, unknown>): void {
+    const body: ErrorBody = { code, message, exit: ERROR_EXIT[code] };
+    if (id !== undefined) body.id = id;
+    if (fatal) body.fatal = true;
+    if (details) body.details = details;
+    this.send(FrameKind.ERROR, body);
+    if (fatal) {
+      this.broker.log.info(`connection ${this.id} closed: ${message}`);
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.sock.end();
+    this.onClose();
+  }
+
+  private onFrame(frame: Frame): void {
+    if (!this.helloed) {
+      if (frame.kind !== FrameKind.HELLO) {
+        this.fail("protocol", "the first frame must be a hello (kind 0x01)", true);
+        return;
+      }
+      this.onHello(decodeJson(frame as Frame & { kind: typeof FrameKind.HELLO }));
+      return;
+    }
+    switch (frame.kind) {
+      case FrameKind.REQUEST:
+        this.onRequest(decodeJson(frame as Frame & { kind: typeof FrameKind.REQUEST }));
+        return;
+      case FrameKind.CANCEL:
+        decodeJson(frame as Frame & { kind: typeof FrameKind.CANCEL });
+        return; // no streams exist yet to cancel; a cancel of a finished stream is not an error
+      case FrameKind.HELLO:
+        this.fail("protocol", "hello sent twice", true);
+        return;
+      default:
+        this.fail("protocol", `a client may not send frame kind 0x0${frame.kind.toString(16)}`, true);
+    }
+  }
+
+  private onHello(hello: JsonBodies[typeof FrameKind.HELLO]): void {
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      this.fail(
+        "incompatible",
+        `this client speaks protocol ${hello.protocol} but the daemon (maestro ${VERSION}) speaks protocol ${PROTOCOL_VERSION}; run \`maestro daemon restart\` to start a daemon from the same build as the client`,
+        true,
+        undefined,
+        { client_protocol: hello.protocol, daemon_protocol: PROTOCOL_VERSION, daemon_version: VERSION },
+      );
+      return;
+    }
+    try {
+      this.who = authenticate(this.broker, hello.token);
+    } catch (err) {
+      const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
+      this.fail(e.code, e.message, true);
+      return;
+    }
+    this.helloed = true;
+    this.decoder.maxFrame = MAX_FRAME;
+    this.broker.register(this);
+    this.send(FrameKind.WELCOME, {
+      protocol: PROTOCOL_VERSION,
+      version: VERSION,
+      pid: process.pid,
+      features: [...FEATURES],
+      identity: this.who,
+    });
+  }
+
+  private onRequest(req: JsonBodies[typeof FrameKind.REQUEST]): void {
+    if (!Object.hasOwn(this.table, req.type)) {
+      this.fail("unknown_request", `unknown request type "${req.type}" (daemon maestro ${VERSION})`, false, req.id);
+      return;
+    }
+    const handler = this.table[req.type as RequestType] as Handler<RequestType>;
+    const ctx = { broker: this.broker, client: this, requestId: req.id };
+    const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
+    const error = (err: unknown) => {
+      if (err instanceof MaestroError) {
+        this.fail(err.code, err.message, false, req.id, err.details);
+      } else {
+        this.broker.log.error(`request ${req.type} failed`, err);
+        const code = isErrorCode((err as { code?: unknown })?.code) ? (err as { code: ErrorCode }).code : "internal";
+        this.fail(code, `internal error: ${(err as Error)?.message ?? String(err)}`, false, req.id);
+      }
+    };
+    try {
+      const out = handler(ctx, req.args as never);
+      if (out instanceof Promise) out.then(reply, error);
+      else reply(out);
+    } catch (err) {
+      error(err);
+    }
+  }
+
+  /** A frame must complete within frame_timeout_ms of its first byte: no slow-loris. */
+  private armFrameTimer(): void {
+    if (this.decoder.pending === 0) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    } else if (!this.frameTimer) {
+      this.frameTimer = setTimeout(() => {
+        this.fail("protocol", `incomplete frame for ${this.broker.config.daemon.frame_timeout_ms} ms`, true);
+      }, this.broker.config.daemon.frame_timeout_ms);
+    }
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.frameTimer);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The daemon's life: lock the home, open the store, replace a stale socket, listen, and on SIGTERM,
+ * SIGINT or a shutdown request close everything in the order that leaves nothing behind.
+ */
+import { existsSync, unlinkSync } from "node:fs";
+import { MaestroError } from "../protocol/errors.ts";
+import { acquireLock } from "../protocol/lock.ts";
+import { preparePaths, resolvePaths } from "../protocol/paths.ts";
+import { VERSION } from "../protocol/version.ts";
+import { loadConfig } from "./config.ts";
+import type { Connection } from "./connection.ts";
+import { handlers } from "./handlers/index.ts";
+import { createLogger } from "./log.ts";
+import { listen, type ServerBroker } from "./server.ts";
+import { Store } from "./store.ts";
+
+export interface DaemonOptions {
+  /** Log to stderr as well as the log file. */
+  foreground: boolean;
+}
+
+/** Runs until stopped; resolves with the process's exit code. */
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  // Everything the daemon creates (database, WAL, blobs, log) is for this user alone.
+  process.umask(0o077);
+  const paths = resolvePaths();
+  preparePaths(paths);
+  const lock = acquireLock(paths.lock);
+  if ("heldBy" in lock) {
+    throw new MaestroError(
+      "unavailable",
+      `a daemon is already running for ${paths.home}${lock.heldBy ? ` (pid ${lock.heldBy})` : ""}; stop it with \`maestro daemon stop\``,
+    );
+  }
+  const log = createLogger(paths.log, opts.foreground);
+  let store: Store;
+  try {
+    const config = loadConfig(paths.config);
+    store = new Store(paths.db);
+    await removeStaleSocket(paths.socket);
+    return await serve({ paths, config, store, log, lock });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
+  const { paths, store, log, lock } = parts;
+  const clients = new Set<Connection>();
+  let stopping = false;
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((r) => (resolveExit = r));
+
+  const broker: ServerBroker = {
+    ...parts,
+    startedAt: new Date(),
+    clients,
+    register: (c) => clients.add(c),
+    unregister: (c) => clients.delete(c),
+    shutdown(reason) {
+      if (stopping) return;
+      stopping = true;
+      log.info(`shutting down: ${reason}`);
+      // Let the reply that asked for this reach its client before the sockets go.
+      setImmediate(() => {
+        server.stop(true);
+        try {
+          unlinkSync(paths.socket);
+        } catch {
+          // already gone
+        }
+        store.close();
+        lock.release();
+        for (const c of [...clients]) c.close();
+        log.info("stopped");
+        resolveExit(0);
+      });
+    },
+  };
+
+  const server = listen(broker, handlers);
+  const onSignal = (sig: NodeJS.Signals) => broker.shutdown(`signal ${sig}`);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGHUP", () => log.info("SIGHUP ignored"));
+  log.info(`maestro ${VERSION} daemon pid ${process.pid} listening on ${paths.socket} (home ${paths.home})`);
+  return exited;
+}
+
+/**
+ * We hold the home's lock, so no daemon of this home owns the socket file. It is either a dead
+ * daemon's leftover, or — if MAESTRO_SOCKET points two homes at one path — a live daemon of
+ * another home, which must not be unlinked from under it.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const live = await Bun.connect({ unix: path, socket: { data() {} } }).then(
+    (s) => {
+      s.end();
+      return true;
+    },
+    () => false,
+  );
+  if (live) {
+    throw new MaestroError("unavailable", `another daemon is listening on ${path}; give this home its own MAESTRO_SOCKET`);
+  }
+  unlinkSync(path);
+}

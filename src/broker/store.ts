@@ -1,0 +1,79 @@
+/**
+ * The durable store: one SQLite file in WAL mode. All SQL in maestro lives in this folder's store
+ * modules; nothing else touches the database handle.
+ */
+import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
+import { MaestroError } from "../protocol/errors.ts";
+import { MIGRATIONS, type Migration } from "./migrations.ts";
+
+export class Store {
+  readonly db: Database;
+  readonly path: string;
+
+  constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
+    this.path = path;
+    this.db = new Database(path, { create: true, readwrite: true, strict: true });
+    // WAL + NORMAL: a commit survives the daemon's death (kill -9); only an OS crash can lose the
+    // last few, and no fsync sits on the path of every send.
+    this.db.run("PRAGMA journal_mode = WAL");
+    this.db.run("PRAGMA synchronous = NORMAL");
+    this.db.run("PRAGMA busy_timeout = 5000");
+    this.db.run("PRAGMA foreign_keys = ON");
+    this.migrate(migrations);
+  }
+
+  /** Applies every migration this database lacks, each in its own transaction. */
+  private migrate(migrations: readonly Migration[]): void {
+    this.db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const applied = new Set(
+      this.db.query<{ version: number }, []>("SELECT version FROM schema_migrations").all().map((r) => r.version),
+    );
+    const newest = migrations.at(-1)?.version ?? 0;
+    const ahead = [...applied].filter((v) => v > newest);
+    if (ahead.length > 0) {
+      throw new MaestroError(
+        "incompatible",
+        `database ${this.path} has schema version ${Math.max(...ahead)}, newer than this maestro knows (${newest}); run a newer maestro`,
+      );
+    }
+    const record = this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.run(m.sql);
+        record.run(m.version, m.name, Date.now());
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return this.db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
+  }
+
+  /** Database plus WAL on disk, in bytes. */
+  get bytes(): number {
+    let total = 0;
+    for (const suffix of ["", "-wal"]) {
+      try {
+        total += statSync(this.path + suffix).size;
+      } catch {
+        // no WAL yet
+      }
+    }
+    return total;
+  }
+
+  close(): void {
+    // A checkpoint folds the WAL back so a stopped daemon leaves one self-contained file.
+    try {
+      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.close();
+    }
+  }
+}

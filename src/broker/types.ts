@@ -1,0 +1,35 @@
+import type { ConsolaInstance } from "consola";
+import type { Identity } from "../protocol/messages.ts";
+import type { Paths } from "../protocol/paths.ts";
+import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
+import type { Config } from "./config.ts";
+import type { Store } from "./store.ts";
+
+/** What every handler can reach: the daemon's state, and nothing global. */
+export interface Broker {
+  readonly paths: Paths;
+  readonly config: Config;
+  readonly store: Store;
+  readonly log: ConsolaInstance;
+  readonly startedAt: Date;
+  /** Connections that have said hello. */
+  readonly clients: ReadonlySet<ClientHandle>;
+  /** Stops the daemon cleanly after the current tick. */
+  shutdown(reason: string): void;
+}
+
+/** The per-connection view a handler gets. */
+export interface ClientHandle {
+  readonly id: number;
+  readonly identity: Identity;
+}
+
+export interface HandlerContext {
+  broker: Broker;
+  client: ClientHandle;
+  requestId: number;
+}
+
+export type Handler<T extends RequestType> = (ctx: HandlerContext, args: ArgsOf<T>) => ResultOf<T> | Promise<ResultOf<T>>;
+
+export type HandlerTable = { [T in RequestType]: Handler<T> };

@@ -1,0 +1,169 @@
+/**
+ * The client end of the wire: connect, hello, then requests matched to replies by id. Streams
+ * (EVENT/DATA/END frames naming a request) go to whoever opened them.
+ */
+import type { Socket } from "bun";
+import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
+import { FrameDecoder, FrameKind, type Frame } from "../protocol/frame.ts";
+import { decodeData, decodeJson, encodeJson, type ErrorBody, type Welcome } from "../protocol/messages.ts";
+import { Outbox } from "../protocol/outbox.ts";
+import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
+import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+}
+
+export interface StreamHandlers {
+  event?(event: unknown): void;
+  data?(bytes: Uint8Array): void;
+  end?(reason: string | undefined): void;
+}
+
+export interface ConnectOptions {
+  socket: string;
+  token?: string;
+  /** For tests of version negotiation only. */
+  protocol?: number;
+}
+
+export class Client {
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, StreamHandlers>();
+  private nextId = 1;
+  private closedError: Error | undefined;
+  private onWelcome: Pending | undefined;
+  private closeWaiters: (() => void)[] = [];
+  welcome!: Welcome;
+
+  private constructor(
+    private readonly sock: Socket<Client>,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** Connects and completes the handshake. Rejects with the socket's errno code for no daemon. */
+  static async connect(opts: ConnectOptions): Promise<Client> {
+    let client!: Client;
+    const sock = await Bun.connect<Client>({
+      unix: opts.socket,
+      socket: {
+        data: (s, chunk) => s.data.onData(chunk),
+        drain: (s) => s.data.outbox.drain(),
+        close: (s) => s.data?.onClose(),
+        error: (s, err) => s.data?.onClose(err),
+      },
+    });
+    client = new Client(sock, new Outbox(sock));
+    sock.data = client;
+    const welcome = new Promise<unknown>((resolve, reject) => (client.onWelcome = { resolve, reject }));
+    client.outbox.send(
+      encodeJson(FrameKind.HELLO, {
+        protocol: opts.protocol ?? PROTOCOL_VERSION,
+        client: `maestro/${VERSION}`,
+        ...(opts.token ? { token: opts.token } : {}),
+      }),
+    );
+    client.welcome = (await welcome) as Welcome;
+    return client;
+  }
+
+  request<T extends RequestType>(type: T, args: ArgsOf<T>, stream?: StreamHandlers): Promise<ResultOf<T>> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    if (stream) this.streams.set(id, stream);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args }));
+    });
+  }
+
+  /** Resolves when the daemon closes the connection. */
+  closed(): Promise<void> {
+    if (this.closedError) return Promise.resolve();
+    return new Promise((r) => this.closeWaiters.push(r));
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.onClose(new MaestroError("protocol", `bad frame from daemon: ${(err as Error).message}`));
+      this.sock.end();
+      return;
+    }
+    for (const f of frames) this.onFrame(f);
+  }
+
+  private onFrame(f: Frame): void {
+    switch (f.kind) {
+      case FrameKind.WELCOME:
+        this.onWelcome?.resolve(decodeJson(f as Frame & { kind: typeof FrameKind.WELCOME }));
+        this.onWelcome = undefined;
+        return;
+      case FrameKind.REPLY: {
+        const r = decodeJson(f as Frame & { kind: typeof FrameKind.REPLY });
+        this.pending.get(r.id)?.resolve(r.result);
+        this.pending.delete(r.id);
+        return;
+      }
+      case FrameKind.ERROR: {
+        const e = decodeJson(f as Frame & { kind: typeof FrameKind.ERROR });
+        const err = toError(e);
+        if (e.id === undefined) {
+          // About the connection itself: fail everything waiting on it.
+          this.onClose(err);
+        } else {
+          this.pending.get(e.id)?.reject(err);
+          this.pending.delete(e.id);
+          this.streams.delete(e.id);
+        }
+        return;
+      }
+      case FrameKind.EVENT: {
+        const ev = decodeJson(f as Frame & { kind: typeof FrameKind.EVENT });
+        this.streams.get(ev.stream)?.event?.(ev.event);
+        return;
+      }
+      case FrameKind.DATA: {
+        const d = decodeData(f);
+        this.streams.get(d.stream)?.data?.(d.bytes);
+        return;
+      }
+      case FrameKind.END: {
+        const end = decodeJson(f as Frame & { kind: typeof FrameKind.END });
+        this.streams.get(end.stream)?.end?.(end.reason);
+        this.streams.delete(end.stream);
+        return;
+      }
+    }
+  }
+
+  private onClose(err?: Error): void {
+    if (this.closedError) return;
+    this.closedError = err ?? new MaestroError("unavailable", "the daemon closed the connection");
+    this.onWelcome?.reject(this.closedError);
+    this.onWelcome = undefined;
+    for (const p of this.pending.values()) p.reject(this.closedError);
+    this.pending.clear();
+    for (const s of this.streams.values()) s.end?.("connection closed");
+    this.streams.clear();
+    for (const w of this.closeWaiters.splice(0)) w();
+  }
+}
+
+function toError(e: ErrorBody): MaestroError {
+  return new MaestroError(isErrorCode(e.code) ? e.code : codeForExit(e.exit), e.message, e.details);
+}
+
+/** A code this client does not know (a newer daemon's) still exits with the number the daemon sent. */
+function codeForExit(exit: number): ErrorCode {
+  const match = Object.entries(ERROR_EXIT).find(([, n]) => n === exit);
+  return (match?.[0] ?? "internal") as ErrorCode;
+}

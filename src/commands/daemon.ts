@@ -1,0 +1,114 @@
+import { reachDaemon, isNoDaemon, startDaemon } from "../client/autostart.ts";
+import { Client } from "../client/connection.ts";
+import { printFields, printJson, formatDuration } from "../cli/output.ts";
+import { defineVerb } from "../cli/verb.ts";
+import { EXIT, MaestroError } from "../protocol/errors.ts";
+import { isLocked } from "../protocol/lock.ts";
+import { resolvePaths } from "../protocol/paths.ts";
+
+const STOP_TIMEOUT_MS = 10_000;
+
+export default defineVerb({
+  meta: {
+    name: "daemon",
+    description:
+      "Run the broker in the foreground (no action), or manage a background one: start (idempotent), stop, restart, status",
+    examples: [
+      "maestro daemon                # foreground, for systemd, launchd and containers",
+      "maestro daemon start",
+      "maestro daemon status --json",
+      "maestro daemon restart",
+    ],
+  },
+  args: {
+    action: { type: "positional", required: false, description: "start | stop | restart | status" },
+    json: { type: "boolean", description: "With status: print one JSON object" },
+  },
+  async run({ args }) {
+    switch (args.action) {
+      case undefined: {
+        const { runDaemon } = await import("../broker/daemon.ts");
+        const code = await runDaemon({ foreground: process.env.MAESTRO_DAEMON_BACKGROUND !== "1" });
+        // Everything is closed and logged synchronously by now; don't wait on stray timers.
+        process.exit(code);
+      }
+      case "start":
+        return start();
+      case "stop":
+        return void (await stop(true));
+      case "restart":
+        await stop(false);
+        return start();
+      case "status":
+        return status(Boolean(args.json));
+      default:
+        throw new MaestroError("usage", `daemon: unknown action "${args.action}"; expected start, stop, restart or status`);
+    }
+  },
+});
+
+async function connectIfRunning(): Promise<Client | undefined> {
+  try {
+    return await reachDaemon({ autostart: false });
+  } catch (err) {
+    if (err instanceof MaestroError && err.code === "unavailable") return undefined;
+    if (isNoDaemon(err)) return undefined;
+    throw err;
+  }
+}
+
+async function start(): Promise<void> {
+  const running = await connectIfRunning();
+  if (running) {
+    process.stdout.write(`daemon already running (pid ${running.welcome.pid})\n`);
+    running.close();
+    return;
+  }
+  await startDaemon(resolvePaths());
+  const client = await reachDaemon({ autostart: false });
+  process.stdout.write(`daemon started (pid ${client.welcome.pid})\n`);
+  client.close();
+}
+
+/** Asks the daemon to stop and waits until its process is gone. */
+async function stop(verbose: boolean): Promise<void> {
+  const client = await connectIfRunning();
+  if (!client) {
+    if (verbose) process.stdout.write("daemon not running\n");
+    return;
+  }
+  const { pid } = await client.request("shutdown", {});
+  await client.closed();
+  // The kernel drops the home's lock when the process is gone; kill(pid, 0) would still see a
+  // zombie that nobody has reaped yet.
+  const lock = resolvePaths().lock;
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (isLocked(lock)) {
+    if (Date.now() > deadline) throw new MaestroError("timeout", `daemon pid ${pid} did not exit within ${STOP_TIMEOUT_MS / 1000} s`);
+    await Bun.sleep(5);
+  }
+  if (verbose) process.stdout.write(`daemon stopped (pid ${pid})\n`);
+}
+
+async function status(json: boolean): Promise<void> {
+  const client = await connectIfRunning();
+  if (!client) {
+    const paths = resolvePaths();
+    if (json) printJson({ running: false, socket: paths.socket, home: paths.home });
+    else process.stdout.write(`daemon not running (socket ${paths.socket})\n`);
+    process.exitCode = EXIT.unavailable;
+    return;
+  }
+  try {
+    const s = await client.request("status", {});
+    if (json) return printJson({ running: true, ...s });
+    printFields([
+      ["running", `pid ${s.pid}, up ${formatDuration(s.uptime_s)}`],
+      ["version", `${s.version} (protocol ${s.protocol})`],
+      ["socket", s.socket],
+      ["home", s.home],
+    ]);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Every request type the daemon answers, with its arguments and result. Both sides import this
+ * map, so a request and its handler cannot disagree on shape without the type checker noticing.
+ */
+
+export interface StatusResult {
+  version: string;
+  protocol: number;
+  pid: number;
+  started_at: string;
+  uptime_s: number;
+  home: string;
+  socket: string;
+  db: { path: string; bytes: number };
+  connections: number;
+  sessions: number;
+  messages: number;
+}
+
+export interface ShutdownResult {
+  pid: number;
+}
+
+export interface Requests {
+  status: { args: Record<string, never>; result: StatusResult };
+  shutdown: { args: Record<string, never>; result: ShutdownResult };
+}
+
+export type RequestType = keyof Requests;
+export type ArgsOf<T extends RequestType> = Requests[T]["args"];
+export type ResultOf<T extends RequestType> = Requests[T]["result"];
