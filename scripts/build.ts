@@ -3,12 +3,15 @@
  * which every `maestro send` pays.
  */
 import { $ } from "bun";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const out = join(root, "dist", "maestro");
 mkdirSync(join(root, "dist"), { recursive: true });
 const t0 = performance.now();
-await $`bun build --compile --minify --format=esm --bytecode ${join(root, "src/main.ts")} --outfile ${out}`.quiet();
+// Build beside the target and rename: a test running the old binary never sees a half-written one.
+const tmp = `${out}.${process.pid}.tmp`;
+await $`bun build --compile --minify --format=esm --bytecode ${join(root, "src/main.ts")} --outfile ${tmp}`.quiet();
+renameSync(tmp, out);
 console.log(`built ${out} in ${Math.round(performance.now() - t0)} ms`);

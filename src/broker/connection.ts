@@ -5,21 +5,23 @@
 import type { Socket } from "bun";
 import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder, FrameError, FrameKind, MAX_FRAME, MAX_HELLO_FRAME, type Frame } from "../protocol/frame.ts";
-import { decodeJson, encodeJson, type ErrorBody, type Identity, type JsonBodies, type JsonKind } from "../protocol/messages.ts";
+import { decodeData, decodeJson, encodeJson, type ErrorBody, type Identity, type JsonBodies, type JsonKind } from "../protocol/messages.ts";
 import { Outbox } from "../protocol/outbox.ts";
 import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { authenticate } from "./auth.ts";
+import { ServerStream, type StreamTransport } from "./stream.ts";
 import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
 
 export const FEATURES: readonly string[] = [];
 
 let nextId = 1;
 
-export class Connection implements ClientHandle {
+export class Connection implements ClientHandle, StreamTransport {
   readonly id = nextId++;
   private helloed = false;
-  private closed = false;
+  closed = false;
+  private readonly streams = new Map<number, ServerStream>();
   private who: Identity | undefined;
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME);
   private readonly outbox: Outbox;
@@ -57,22 +59,37 @@ export class Connection implements ClientHandle {
 
   onDrain(): void {
     this.outbox.drain();
+    if (this.outbox.queued === 0) for (const s of [...this.streams.values()]) s.drained();
   }
 
   onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
+    for (const s of [...this.streams.values()]) s.cancel();
     this.broker.unregister(this);
   }
 
+  get queued(): number {
+    return this.outbox.queued;
+  }
+
   send<K extends JsonKind>(kind: K, body: JsonBodies[K]): void {
+    this.sendRaw(encodeJson(kind, body));
+  }
+
+  sendRaw(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.outbox.send(encodeJson(kind, body));
+    this.outbox.send(bytes);
+    // Streams apply their own watermarks well below this; this is the last line of defence.
     if (this.outbox.queued > this.broker.config.daemon.max_outbox_bytes) {
       this.broker.log.warn(`connection ${this.id}: ${this.outbox.queued} bytes unread by the client; closing it`);
       this.close();
     }
+  }
+
+  forget(stream: ServerStream): void {
+    this.streams.delete(stream.id);
   }
 
   /** Sends a connection-level or request-level error; `fatal` closes the connection after it. */
@@ -107,9 +124,17 @@ export class Connection implements ClientHandle {
       case FrameKind.REQUEST:
         this.onRequest(decodeJson(frame as Frame & { kind: typeof FrameKind.REQUEST }));
         return;
-      case FrameKind.CANCEL:
-        decodeJson(frame as Frame & { kind: typeof FrameKind.CANCEL });
-        return; // no streams exist yet to cancel; a cancel of a finished stream is not an error
+      case FrameKind.CANCEL: {
+        // A cancel of a stream that already ended is not an error: the END may be in flight.
+        const { stream } = decodeJson(frame as Frame & { kind: typeof FrameKind.CANCEL });
+        this.streams.get(stream)?.cancel();
+        return;
+      }
+      case FrameKind.DATA: {
+        const { stream, bytes } = decodeData(frame);
+        this.streams.get(stream)?.input(bytes);
+        return;
+      }
       case FrameKind.HELLO:
         this.fail("protocol", "hello sent twice", true);
         return;
@@ -156,7 +181,20 @@ export class Connection implements ClientHandle {
       return;
     }
     const handler = this.table[req.type as RequestType] as Handler<RequestType>;
-    const ctx = { broker: this.broker, client: this, requestId: req.id };
+    if (this.streams.has(req.id)) {
+      this.fail("protocol", `request id ${req.id} names a stream that is still open`, false, req.id);
+      return;
+    }
+    const ctx = {
+      broker: this.broker,
+      client: this,
+      requestId: req.id,
+      openStream: () => {
+        const stream = new ServerStream(req.id, this);
+        this.streams.set(req.id, stream);
+        return stream;
+      },
+    };
     const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
     const error = (err: unknown) => {
       if (err instanceof MaestroError) {

@@ -4,6 +4,7 @@ import type { Paths } from "../protocol/paths.ts";
 import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Config } from "./config.ts";
 import type { Store } from "./store.ts";
+import type { ServerStream } from "./stream.ts";
 
 /** What every handler can reach: the daemon's state, and nothing global. */
 export interface Broker {
@@ -28,6 +29,11 @@ export interface HandlerContext {
   broker: Broker;
   client: ClientHandle;
   requestId: number;
+  /**
+   * Turns this request into a stream: EVENT/DATA frames named by the request id follow the
+   * reply until one side ends it. Call at most once.
+   */
+  openStream(): ServerStream;
 }
 
 export type Handler<T extends RequestType> = (ctx: HandlerContext, args: ArgsOf<T>) => ResultOf<T> | Promise<ResultOf<T>>;

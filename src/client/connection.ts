@@ -5,7 +5,7 @@
 import type { Socket } from "bun";
 import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder, FrameKind, type Frame } from "../protocol/frame.ts";
-import { decodeData, decodeJson, encodeJson, type ErrorBody, type Welcome } from "../protocol/messages.ts";
+import { decodeData, decodeJson, encodeData, encodeJson, type ErrorBody, type Welcome } from "../protocol/messages.ts";
 import { Outbox } from "../protocol/outbox.ts";
 import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
@@ -69,14 +69,41 @@ export class Client {
     return client;
   }
 
-  request<T extends RequestType>(type: T, args: ArgsOf<T>, stream?: StreamHandlers): Promise<ResultOf<T>> {
-    if (this.closedError) return Promise.reject(this.closedError);
+  request<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ResultOf<T>> {
+    return this.open(type, args).reply;
+  }
+
+  /**
+   * Sends a request whose reply opens a stream; `handlers` get its EVENT, DATA and END frames.
+   * The returned id names the stream for `cancel` and `sendData`.
+   */
+  openStream<T extends RequestType>(type: T, args: ArgsOf<T>, handlers: StreamHandlers): { id: number; reply: Promise<ResultOf<T>> } {
+    return this.open(type, args, handlers);
+  }
+
+  cancel(stream: number): void {
+    if (!this.streams.delete(stream) || this.closedError) return;
+    this.outbox.send(encodeJson(FrameKind.CANCEL, { stream }));
+  }
+
+  sendData(stream: number, bytes: Uint8Array): void {
+    if (!this.closedError) this.outbox.send(encodeData(stream, bytes));
+  }
+
+  /** Bytes this client has queued toward the daemon and the socket has not yet taken. */
+  get queued(): number {
+    return this.outbox.queued;
+  }
+
+  private open<T extends RequestType>(type: T, args: ArgsOf<T>, stream?: StreamHandlers): { id: number; reply: Promise<ResultOf<T>> } {
     const id = this.nextId++;
+    if (this.closedError) return { id, reply: Promise.reject(this.closedError) };
     if (stream) this.streams.set(id, stream);
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<ResultOf<T>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
       this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args }));
     });
+    return { id, reply };
   }
 
   /** Resolves when the daemon closes the connection. */
