@@ -1,7 +1,7 @@
 /**
  * Who is on the other end. A hello without a token is the operator: the user who owns the socket
- * (the 0600 socket in a 0700 directory is what makes that true). Tokens name identities; until
- * identities exist, any token is refused rather than quietly treated as the operator.
+ * (the 0600 socket in a 0700 directory is what makes that true). A token names the identity it
+ * was issued to; a token that matches none is refused, never downgraded to the operator.
  */
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
@@ -9,7 +9,19 @@ import type { Broker } from "./types.ts";
 
 export const OPERATOR: Identity = { name: "operator", kind: "operator" };
 
-export function authenticate(_broker: Broker, token: string | undefined): Identity {
+export function authenticate(broker: Broker, token: string | undefined): Identity {
   if (token === undefined) return OPERATOR;
-  throw new MaestroError("unauthorized", "the token matches no identity; run `maestro register <name>` for a new one");
+  const who = broker.store.identities.authenticate(token);
+  if (!who) {
+    broker.log.warn("auth failure: a token that matches no identity");
+    throw new MaestroError("unauthorized", "the token (MAESTRO_TOKEN) matches no identity: it was never issued or has been rotated");
+  }
+  return who;
+}
+
+/** Verbs that manage the daemon or mint identities are the operator's alone. */
+export function requireOperator(who: Identity, what: string): void {
+  if (who.kind !== "operator") {
+    throw new MaestroError("forbidden", `only the operator may ${what}; ${who.name} is ${who.kind === "agent" ? "an agent" : "a session"}`);
+  }
 }

@@ -12,7 +12,7 @@ import type { Connection } from "./connection.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { listen, type ServerBroker } from "./server.ts";
-import { Store } from "./store.ts";
+import { Store } from "./store/index.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */

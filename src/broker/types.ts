@@ -1,9 +1,9 @@
 import type { ConsolaInstance } from "consola";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
-import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
+import type { RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Config } from "./config.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
 
 /** What every handler can reach: the daemon's state, and nothing global. */
@@ -36,6 +36,12 @@ export interface HandlerContext {
   openStream(): ServerStream;
 }
 
-export type Handler<T extends RequestType> = (ctx: HandlerContext, args: ArgsOf<T>) => ResultOf<T> | Promise<ResultOf<T>>;
+/**
+ * Arguments arrive off the wire unchecked, so a handler sees them as a plain record and reads them
+ * through ./args.ts; `ArgsOf<T>` is what a well-behaved client sends.
+ */
+export type WireArgs = Record<string, unknown>;
+
+export type Handler<T extends RequestType> = (ctx: HandlerContext, args: WireArgs) => ResultOf<T> | Promise<ResultOf<T>>;
 
 export type HandlerTable = { [T in RequestType]: Handler<T> };

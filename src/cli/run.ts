@@ -17,6 +17,8 @@ const load = (p: Promise<{ default: Verb<any> }>) => p.then((m) => m.default as 
 export const VERBS: Record<string, Loader> = {
   daemon: () => load(import("../commands/daemon.ts")),
   status: () => load(import("../commands/status.ts")),
+  register: () => load(import("../commands/register.ts")),
+  whoami: () => load(import("../commands/whoami.ts")),
 };
 
 const main: CommandDef = {

@@ -101,7 +101,7 @@ export class Client {
     if (stream) this.streams.set(id, stream);
     const reply = new Promise<ResultOf<T>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args }));
+      this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args: args as Record<string, unknown> }));
     });
     return { id, reply };
   }

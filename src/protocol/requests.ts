@@ -21,9 +21,28 @@ export interface ShutdownResult {
   pid: number;
 }
 
+export interface RegisterArgs {
+  name: string;
+  /** Issue a new token for an existing identity; the old one stops working. */
+  rotate?: boolean;
+}
+
+export interface RegisterResult {
+  name: string;
+  token: string;
+  rotated: boolean;
+}
+
+export interface WhoamiResult {
+  name: string;
+  kind: "operator" | "agent" | "session";
+}
+
 export interface Requests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: Record<string, never>; result: ShutdownResult };
+  register: { args: RegisterArgs; result: RegisterResult };
+  whoami: { args: Record<string, never>; result: WhoamiResult };
 }
 
 export type RequestType = keyof Requests;

@@ -4,12 +4,14 @@
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
-import { MaestroError } from "../protocol/errors.ts";
+import { MaestroError } from "../../protocol/errors.ts";
+import { IdentityStore } from "./identities.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 
 export class Store {
   readonly db: Database;
   readonly path: string;
+  readonly identities: IdentityStore;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
     this.path = path;
@@ -21,6 +23,7 @@ export class Store {
     this.db.run("PRAGMA busy_timeout = 5000");
     this.db.run("PRAGMA foreign_keys = ON");
     this.migrate(migrations);
+    this.identities = new IdentityStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */

@@ -1,0 +1,87 @@
+/**
+ * Identities and their tokens. A token is 256 random bits shown once; only its SHA-256 is
+ * stored, and the final comparison is constant-time.
+ */
+import type { Database } from "bun:sqlite";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { MaestroError } from "../../protocol/errors.ts";
+import type { Identity } from "../../protocol/messages.ts";
+
+export type IdentityKind = Identity["kind"];
+
+export interface IdentityRow {
+  name: string;
+  kind: IdentityKind;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+const TOKEN_PREFIX = "mst_";
+
+function hashToken(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+export class IdentityStore {
+  private readonly byHash;
+  private readonly byName;
+  private readonly insert;
+  private readonly rotate;
+
+  constructor(private readonly db: Database) {
+    this.byHash = db.query<{ name: string; kind: IdentityKind; token_hash: Uint8Array }, [Uint8Array]>(
+      "SELECT name, kind, token_hash FROM identities WHERE token_hash = ?",
+    );
+    this.byName = db.query<IdentityRow, [string]>("SELECT name, kind, created_at, rotated_at FROM identities WHERE name = ?");
+    this.insert = db.query("INSERT INTO identities (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)");
+    this.rotate = db.query("UPDATE identities SET token_hash = ?, rotated_at = ? WHERE name = ?");
+  }
+
+  get(name: string): IdentityRow | undefined {
+    return this.byName.get(name) ?? undefined;
+  }
+
+  list(): IdentityRow[] {
+    return this.db.query<IdentityRow, []>("SELECT name, kind, created_at, rotated_at FROM identities ORDER BY name").all();
+  }
+
+  /**
+   * Creates `name` with a fresh token, or gives an existing identity of the same kind a new one
+   * when `rotate` is set (the old token stops working at once). Returns the token, the only time
+   * it is ever visible.
+   */
+  issue(name: string, kind: Exclude<IdentityKind, "operator">, rotate: boolean): string {
+    const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const hash = hashToken(token);
+    const existing = this.get(name);
+    if (existing) {
+      if (existing.kind !== kind) {
+        throw new MaestroError("forbidden", `"${name}" is already the name of ${article(existing.kind)} ${existing.kind} identity`);
+      }
+      if (!rotate) {
+        throw new MaestroError("forbidden", `identity "${name}" already exists; add --rotate to issue a new token (the old one stops working)`);
+      }
+      this.rotate.run(hash, Date.now(), name);
+    } else {
+      this.insert.run(name, kind, hash, Date.now());
+    }
+    return token;
+  }
+
+  /** The identity a token was issued to, or undefined. */
+  authenticate(token: string): Identity | undefined {
+    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+    const hash = hashToken(token);
+    const row = this.byHash.get(hash);
+    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return undefined;
+    return { name: row.name, kind: row.kind };
+  }
+
+  remove(name: string): void {
+    this.db.run("DELETE FROM identities WHERE name = ? AND kind != 'operator'", [name]);
+  }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
+}

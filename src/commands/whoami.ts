@@ -1,0 +1,19 @@
+import { ask } from "../cli/client.ts";
+import { printJson } from "../cli/output.ts";
+import { defineVerb } from "../cli/verb.ts";
+
+export default defineVerb({
+  meta: {
+    name: "whoami",
+    description: "Print the identity this process acts as (set by MAESTRO_TOKEN; none means the operator)",
+    examples: ["maestro whoami", "MAESTRO_TOKEN=mst_… maestro whoami --json"],
+  },
+  args: {
+    json: { type: "boolean", description: "Print one JSON object" },
+  },
+  async run({ args }) {
+    const me = await ask("whoami", {});
+    if (args.json) return printJson(me);
+    process.stdout.write(`${me.name} (${me.kind})\n`);
+  },
+});
