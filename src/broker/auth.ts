@@ -25,3 +25,17 @@ export function requireOperator(who: Identity, what: string): void {
     throw new MaestroError("forbidden", `only the operator may ${what}; ${who.name} is ${who.kind === "agent" ? "an agent" : "a session"}`);
   }
 }
+
+/**
+ * Who may change a session (type into it, attach with keys, kill, remove): the operator, and a
+ * session acting on itself. Any identity may look (ls, peek, wait, read-only attach). This is a
+ * guard rail against an agent driving its neighbours by mistake, not a wall: every process of the
+ * user can reach the socket without a token, which makes it the operator (SPEC §8).
+ */
+export function requireSessionControl(who: Identity, session: string, what: string): void {
+  if (who.kind === "operator" || (who.kind === "session" && who.name === session)) return;
+  throw new MaestroError(
+    "forbidden",
+    `only the operator may ${what} session "${session}"; ${who.name} is ${who.kind === "agent" ? "an agent" : "another session"}`,
+  );
+}

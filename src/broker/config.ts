@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
+import { parseDetachKey } from "../protocol/keys.ts";
 
 export interface Config {
   daemon: {
@@ -16,6 +17,22 @@ export interface Config {
     /** Replies queued for a client that does not read; past this the connection is closed. */
     max_outbox_bytes: number;
   };
+  sessions: {
+    /** Output kept per session while nobody (or a slow client) reads it. */
+    ring_bytes: number;
+    /** Lines of history the screen tracker keeps (what `peek --lines` can show). */
+    scrollback_lines: number;
+    /** History lines `attach` puts into the outer terminal's scrollback. */
+    attach_history_lines: number;
+    /** The default detach key: a control key (`C-\\`, `C-a`) or `none`. */
+    detach_key: string;
+    /** Past this many bytes queued toward a client, it stops receiving live output… */
+    high_water_bytes: number;
+    /** …until its queue is back under this, when it gets a fresh screen and resumes. */
+    low_water_bytes: number;
+    max_sessions: number;
+    max_clients: number;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -24,6 +41,16 @@ export const DEFAULT_CONFIG: Config = {
     frame_timeout_ms: 10_000,
     max_connections: 1024,
     max_outbox_bytes: 64 * 1024 * 1024,
+  },
+  sessions: {
+    ring_bytes: 2 * 1024 * 1024,
+    scrollback_lines: 10_000,
+    attach_history_lines: 1000,
+    detach_key: "C-\\",
+    high_water_bytes: 1024 * 1024,
+    low_water_bytes: 64 * 1024,
+    max_sessions: 1000,
+    max_clients: 64,
   },
 };
 
@@ -41,7 +68,26 @@ export function loadConfig(path: string): Config {
   } catch (err) {
     throw new MaestroError("usage", `config ${path} is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
   }
-  return merge(structuredClone(DEFAULT_CONFIG), raw, path, "");
+  return check(merge(structuredClone(DEFAULT_CONFIG), raw, path, ""), path);
+}
+
+/** Relations between keys that the per-key type check cannot see. */
+function check(config: Config, file: string): Config {
+  const s = config.sessions;
+  const bad = (msg: string): never => {
+    throw new MaestroError("usage", `config ${file}: ${msg}`);
+  };
+  if (!Number.isInteger(s.ring_bytes) || s.ring_bytes < 4096) bad(`"sessions.ring_bytes" must be an integer of at least 4096`);
+  if (!Number.isInteger(s.scrollback_lines)) bad(`"sessions.scrollback_lines" must be an integer`);
+  if (!Number.isInteger(s.attach_history_lines)) bad(`"sessions.attach_history_lines" must be an integer`);
+  if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
+  if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
+  try {
+    parseDetachKey(s.detach_key);
+  } catch (err) {
+    bad(`"sessions.detach_key": ${(err as Error).message}`);
+  }
+  return config;
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

@@ -13,6 +13,11 @@ import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
+import { Sessions } from "../pty/registry.ts";
+import { join } from "node:path";
+
+/** How long programs get to exit after the hang-up at shutdown before they are killed. */
+const SESSION_HANGUP_GRACE_MS = 500;
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -46,7 +51,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 }
 
 async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
-  const { paths, store, log, lock } = parts;
+  const { paths, store, log, lock, config } = parts;
+  const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -55,6 +61,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const broker: ServerBroker = {
     ...parts,
     startedAt: new Date(),
+    sessions,
     clients,
     register: (c) => clients.add(c),
     unregister: (c) => clients.delete(c),
@@ -63,8 +70,10 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
       stopping = true;
       log.info(`shutting down: ${reason}`);
       // Let the reply that asked for this reach its client before the sockets go.
-      setImmediate(() => {
+      setImmediate(async () => {
         server.stop(true);
+        // Sessions die with the daemon: hang up on every program, kill stragglers, close every PTY.
+        await sessions.closeAll(SESSION_HANGUP_GRACE_MS).catch((err) => log.error("closing sessions", err));
         try {
           unlinkSync(paths.socket);
         } catch {

@@ -2,6 +2,7 @@ import type { ConsolaInstance } from "consola";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
+import type { Sessions } from "../pty/registry.ts";
 import type { Config } from "./config.ts";
 import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
@@ -13,6 +14,8 @@ export interface Broker {
   readonly store: Store;
   readonly log: ConsolaInstance;
   readonly startedAt: Date;
+  /** Terminal sessions (SPEC §6). */
+  readonly sessions: Sessions;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;
   /** Stops the daemon cleanly after the current tick. */

@@ -19,6 +19,14 @@ export const VERBS: Record<string, Loader> = {
   status: () => load(import("../commands/status.ts")),
   register: () => load(import("../commands/register.ts")),
   whoami: () => load(import("../commands/whoami.ts")),
+  new: () => load(import("../commands/new.ts")),
+  ls: () => load(import("../commands/ls.ts")),
+  attach: () => load(import("../commands/attach.ts")),
+  kill: () => load(import("../commands/kill.ts")),
+  rm: () => load(import("../commands/rm.ts")),
+  type: () => load(import("../commands/type.ts")),
+  peek: () => load(import("../commands/peek.ts")),
+  wait: () => load(import("../commands/wait.ts")),
 };
 
 const main: CommandDef = {

@@ -1,8 +1,17 @@
 /** The dispatch table: one entry per request type, one file per handler. */
 import type { HandlerTable } from "../types.ts";
+import { attach } from "./attach.ts";
+import { kill } from "./kill.ts";
+import { ls } from "./ls.ts";
+import { newSession } from "./new.ts";
+import { peek } from "./peek.ts";
 import { register } from "./register.ts";
+import { resize } from "./resize.ts";
+import { rm } from "./rm.ts";
 import { shutdown } from "./shutdown.ts";
 import { status } from "./status.ts";
+import { type } from "./type.ts";
+import { wait } from "./wait.ts";
 import { whoami } from "./whoami.ts";
 
 export const handlers: HandlerTable = {
@@ -10,4 +19,13 @@ export const handlers: HandlerTable = {
   shutdown,
   register,
   whoami,
+  new: newSession,
+  ls,
+  attach,
+  resize,
+  kill,
+  rm,
+  type,
+  peek,
+  wait,
 };

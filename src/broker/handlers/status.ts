@@ -11,6 +11,6 @@ export const status: Handler<"status"> = ({ broker }) => ({
   socket: broker.paths.socket,
   db: { path: broker.store.path, bytes: broker.store.bytes },
   connections: broker.clients.size,
-  sessions: 0,
+  sessions: broker.sessions.size,
   messages: 0,
 });

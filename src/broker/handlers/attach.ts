@@ -1,0 +1,55 @@
+import { MaestroError } from "../../protocol/errors.ts";
+import { Attachment } from "../../pty/attachment.ts";
+import { optBool, optInt, reqString } from "../args.ts";
+import { requireSessionControl } from "../auth.ts";
+import type { Handler } from "../types.ts";
+import { MAX_COLS, MAX_ROWS } from "./new.ts";
+
+/**
+ * Turns the request into a stream: the restored screen, then live output as DATA; client DATA is
+ * keystrokes. A writable client's size becomes the session's on attach and whenever it types.
+ */
+export const attach: Handler<"attach"> = (ctx, args) => {
+  const { broker, client } = ctx;
+  const session = broker.sessions.get(reqString(args, "name"));
+  const readOnly = optBool(args, "read_only");
+  if (!readOnly) requireSessionControl(client.identity, session.name, "attach to (use --read-only to watch)");
+  const cols = optInt(args, "cols", 1, MAX_COLS) ?? session.cols;
+  const rows = optInt(args, "rows", 1, MAX_ROWS) ?? session.rows;
+  const history = optInt(args, "history", 0, 1_000_000) ?? broker.config.sessions.attach_history_lines;
+  const cfg = broker.config.sessions;
+  if (session.clients.size >= cfg.max_clients) {
+    throw new MaestroError("forbidden", `session "${session.name}" already has ${cfg.max_clients} clients (sessions.max_clients)`);
+  }
+  const stream = ctx.openStream();
+  const key = `${client.id}:${stream.id}`;
+  const a = new Attachment(key, session, stream, readOnly, cols, rows, { high: cfg.high_water_bytes, low: cfg.low_water_bytes }, () =>
+    broker.sessions.attachments.delete(key),
+  );
+  broker.sessions.attachments.set(key, a);
+  stream.onCancel(() => {
+    a.detached();
+    broker.log.info(`session ${session.name}: ${client.identity.name} detached (connection ${client.id})`);
+  });
+  if (!readOnly) {
+    stream.onInput((bytes) => {
+      if (!session.running) return;
+      session.resize(a.cols, a.rows);
+      session.write(bytes);
+    });
+  }
+  broker.log.info(`session ${session.name}: ${client.identity.name} attached${readOnly ? " read-only" : ""} (connection ${client.id})`);
+  // The reply goes out first; the screen and everything after it follow on the stream.
+  queueMicrotask(() => {
+    if (!stream.open) return;
+    if (!readOnly && session.running) session.resize(cols, rows);
+    a.sendSnapshot(history);
+    if (session.running) {
+      session.clients.add(a);
+    } else {
+      stream.event({ type: "exit", code: session.exitCode, signal: session.signal, restarting: false });
+      a.close("exited");
+    }
+  });
+  return { name: session.name, detach_key: cfg.detach_key, cols: session.running && !readOnly ? cols : session.cols, rows: session.running && !readOnly ? rows : session.rows };
+};

@@ -1,0 +1,16 @@
+import { MaestroError } from "../../protocol/errors.ts";
+import { optBool, reqString } from "../args.ts";
+import { requireSessionControl } from "../auth.ts";
+import type { Handler } from "../types.ts";
+
+/** Forgets a session (its output and screen). Its identity and message history stay. */
+export const rm: Handler<"rm"> = async ({ broker, client }, args) => {
+  const session = broker.sessions.get(reqString(args, "name"));
+  requireSessionControl(client.identity, session.name, "remove");
+  if (session.running && !optBool(args, "force")) {
+    throw new MaestroError("usage", `session "${session.name}" is still running; \`maestro kill ${session.name}\` first, or rm --force`);
+  }
+  await broker.sessions.remove(session.name);
+  broker.log.info(`session ${session.name} removed by ${client.identity.name}`);
+  return { name: session.name };
+};

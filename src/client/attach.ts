@@ -1,0 +1,122 @@
+/**
+ * The client end of `attach`: the local terminal in raw mode, keystrokes to the daemon, the
+ * session's bytes to the screen, and on every way out (detach key, the program's exit, the daemon
+ * going away, a signal) the terminal put back as it was.
+ */
+import { writeSync } from "node:fs";
+import { EXIT, MaestroError } from "../protocol/errors.ts";
+import { parseDetachKey } from "../protocol/keys.ts";
+import type { AttachEvent } from "../protocol/requests.ts";
+import { AltScreenWatch, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
+import { reachDaemon } from "./autostart.ts";
+
+export interface AttachOptions {
+  readOnly: boolean;
+  /** Overrides the daemon's configured detach key. */
+  detachKey?: string;
+}
+
+/** Ways an attach ends, and the line that says so. */
+interface Ending {
+  line: string;
+  exit: number;
+}
+
+export async function attachTerminal(name: string, opts: AttachOptions): Promise<number> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    throw new MaestroError("usage", "attach needs a terminal: stdin is not a TTY (use `maestro peek` to read a session, `maestro type` to send it input)");
+  }
+  const override = opts.detachKey === undefined ? undefined : { key: parseDetachKey(opts.detachKey) };
+  const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
+  const size = () => ({ cols: clamp(process.stdout.columns, 1000, 80), rows: clamp(process.stdout.rows, 500, 24) });
+  const alt = new AltScreenWatch();
+  let finish: (e: Ending) => void = () => {};
+  const ended = new Promise<Ending>((r) => (finish = r));
+  let exitLine: string | undefined;
+
+  const { id, reply } = client.openStream(
+    "attach",
+    { name, ...size(), read_only: opts.readOnly },
+    {
+      data(bytes) {
+        alt.feed(bytes);
+        writeAll(bytes);
+      },
+      event(raw) {
+        const e = raw as AttachEvent;
+        if (e.type === "exit") {
+          const what = e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+          if (e.restarting) writeAll(`\r\n[${name} ${what}; restarting]\r\n`);
+          else exitLine = `[${name} ${what}]`;
+        }
+      },
+      end(reason) {
+        if (exitLine) finish({ line: exitLine, exit: EXIT.ok });
+        else if (reason === "removed") finish({ line: `[${name} was removed]`, exit: EXIT.ok });
+        else finish({ line: `[lost the daemon: ${reason ?? "stream ended"}]`, exit: EXIT.unavailable });
+      },
+    },
+  );
+  let result;
+  try {
+    result = await reply;
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  const detach = override ? override.key : parseDetachKey(result.detach_key);
+
+  stdin.setRawMode(true);
+  const onInput = (chunk: Buffer) => {
+    const at = detach === undefined ? -1 : chunk.indexOf(detach);
+    const keys = at === -1 ? chunk : chunk.subarray(0, at);
+    if (!opts.readOnly && keys.byteLength > 0) client.sendData(id, keys);
+    if (at !== -1) finish({ line: `[detached from ${name}]`, exit: EXIT.ok });
+  };
+  stdin.on("data", onInput);
+  stdin.resume();
+  const onResize = () => void client.request("resize", { stream: id, ...size() }).catch(() => {});
+  process.stdout.on("resize", onResize);
+  const onSignal = (sig: NodeJS.Signals) => finish({ line: `[detached from ${name}: ${sig}]`, exit: EXIT.ok });
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"];
+  for (const s of signals) process.on(s, onSignal);
+
+  let ending: Ending;
+  try {
+    ending = await ended;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    process.stdout.off("resize", onResize);
+    stdin.off("data", onInput);
+    stdin.pause();
+    // Leave the outer terminal as we found it: normal screen, default modes, cooked input.
+    writeAll((alt.active ? LEAVE_ALT_SCREEN : "") + RESET_MODES);
+    stdin.setRawMode(false);
+    client.cancel(id);
+    client.close();
+  }
+  writeAll(`\r\n${ending.line}\r\n`);
+  return ending.exit;
+}
+
+function clamp(n: number | undefined, max: number, fallback: number): number {
+  return n && n > 0 ? Math.min(n, max) : fallback;
+}
+
+/**
+ * Blocking writes to the terminal: while it is busy we stop reading the socket, so the daemon
+ * sees our backlog grow and applies its watermarks, rather than this process buffering without end.
+ */
+function writeAll(data: Uint8Array | string): void {
+  let bytes = typeof data === "string" ? Buffer.from(data) : data;
+  while (bytes.byteLength > 0) {
+    try {
+      const n = writeSync(1, bytes);
+      bytes = bytes.subarray(n);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Bun.sleepSync(1);
+    }
+  }
+}

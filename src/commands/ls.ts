@@ -1,0 +1,42 @@
+import { ask } from "../cli/client.ts";
+import { printJson } from "../cli/output.ts";
+import { defineVerb } from "../cli/verb.ts";
+import type { SessionInfo } from "../protocol/requests.ts";
+
+export default defineVerb({
+  meta: {
+    name: "ls",
+    description: "List sessions: name, pid, state, clients, size, created, last activity, unread messages",
+    examples: ["maestro ls", "maestro ls --json | jq -r '.[] | select(.state == \"exited\") | .name'"],
+  },
+  args: {
+    json: { type: "boolean", description: "Print a JSON array of session objects" },
+  },
+  async run({ args }) {
+    const list = await ask("ls", {});
+    if (args.json) return printJson(list);
+    if (list.length === 0) {
+      process.stdout.write("no sessions; start one with `maestro new <name> -- <command>`\n");
+      return;
+    }
+    const rows = [["NAME", "PID", "STATE", "CLIENTS", "SIZE", "CREATED", "ACTIVITY", "UNREAD", "COMMAND"]];
+    for (const s of list) {
+      rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), s.command.join(" ")]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    process.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
+  },
+});
+
+function state(s: SessionInfo): string {
+  if (s.state === "running") return "running";
+  return s.signal ? `exited (${s.signal})` : `exited (${s.exit_code})`;
+}
+
+function ago(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}

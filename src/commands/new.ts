@@ -1,0 +1,62 @@
+import { resolve } from "node:path";
+import { ask } from "../cli/client.ts";
+import { printJson } from "../cli/output.ts";
+import { afterDashes, defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
+import { MaestroError } from "../protocol/errors.ts";
+import { checkName } from "../protocol/names.ts";
+
+const meta: VerbMeta = {
+  name: "new",
+  description: "Start a program in a terminal session the daemon owns (default: $SHELL). The session is also a messaging identity.",
+  examples: [
+    "maestro new w1 -- claude",
+    "maestro new build --cwd ~/src/app --env CI=1 --log -- make test",
+    "maestro new api --restart on-failure -- node server.js",
+    "maestro new sh1 --attach",
+  ],
+  repeatable: ["env"],
+};
+
+const args = {
+  name: { type: "positional", required: true, description: "The session's name (1–64 of A-Z a-z 0-9 . _ -)" },
+  cwd: { type: "string", description: "Working directory (default: the current one)" },
+  env: { type: "string", description: "K=V added to the environment; repeatable" },
+  notify: { type: "string", description: "none | inject: how new messages reach the program (default none)" },
+  restart: { type: "string", description: "no | on-failure | always: respawn with backoff when it exits (default no)" },
+  log: { type: "boolean", description: "Append all output to $MAESTRO_HOME/logs/<name>.log" },
+  attach: { type: "boolean", description: "Attach right after creating it" },
+  json: { type: "boolean", description: 'Print {"name", "pid"}' },
+} as const;
+
+export default defineVerb({
+  meta,
+  args,
+  async run({ args: a, rawArgs }) {
+    const name = checkName(a.name, "session name");
+    const dashes = rawArgs.indexOf("--");
+    // citty and parseArgs both see flag values as words; only a stray word after the name is an error.
+    if (dashes === -1 && a._.length > 1) {
+      throw new MaestroError("usage", `new: put the command after --, e.g. \`maestro new ${name} -- ${a._.slice(1).join(" ")}\``);
+    }
+    const given = afterDashes(rawArgs);
+    const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
+    const stdout = process.stdout;
+    const r = await ask("new", {
+      name,
+      command,
+      cwd: resolve(a.cwd ?? "."),
+      env: repeated({ meta, args }, rawArgs, "env"),
+      ...(a.notify !== undefined ? { notify: a.notify as "none" } : {}),
+      ...(a.restart !== undefined ? { restart: a.restart as "no" } : {}),
+      log: Boolean(a.log),
+      ...(stdout.isTTY && stdout.columns > 0 && stdout.rows > 0 ? { cols: Math.min(stdout.columns, 1000), rows: Math.min(stdout.rows, 500) } : {}),
+    });
+    if (a.attach) {
+      const { attachTerminal } = await import("../client/attach.ts");
+      process.exitCode = await attachTerminal(r.name, { readOnly: false });
+      return;
+    }
+    if (a.json) return printJson(r);
+    process.stdout.write(`created ${r.name} (pid ${r.pid})\n`);
+  },
+});

@@ -1,0 +1,116 @@
+/**
+ * One attached client. It gets the restored screen, then live output — unless it stops reading:
+ * past the high-water mark of bytes queued toward it, it is skipped (the program and the other
+ * clients are not held back), and once its queue falls under the low-water mark it gets a fresh
+ * screen instead of the bytes it missed. So the daemon holds at most high-water bytes per client.
+ */
+import type { ServerStream } from "../broker/stream.ts";
+import type { AttachEvent } from "../protocol/requests.ts";
+import { CLEAR_SCREEN, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
+import type { Session, SessionEvent } from "./session.ts";
+
+export interface Watermarks {
+  high: number;
+  low: number;
+}
+
+/** A client that keeps stalling gets at most one fresh screen per this long. */
+const RESNAPSHOT_MIN_MS = 100;
+
+export class Attachment {
+  stalled = false;
+  private lastSnapshot = 0;
+  private resumeTimer: Timer | undefined;
+
+  constructor(
+    /** `<connection>:<stream>`: what `resize` names it by. */
+    readonly key: string,
+    readonly session: Session,
+    private readonly stream: ServerStream,
+    readonly readOnly: boolean,
+    public cols: number,
+    public rows: number,
+    private readonly water: Watermarks,
+    /** Called once when this client is gone, whichever side ended it. */
+    private readonly onGone: () => void,
+  ) {
+    stream.onDrain(() => {
+      if (this.stalled) this.resume();
+    });
+  }
+
+  get backlog(): number {
+    return this.stream.backlog;
+  }
+
+  /**
+   * The restored screen: modes reset, screen cleared, then the tracker's rendering with
+   * `history` lines that scroll into the outer terminal's own scrollback.
+   */
+  sendSnapshot(history: number): void {
+    this.lastSnapshot = Date.now();
+    const screen = this.session.currentScreen();
+    const enc = new TextEncoder();
+    this.stream.data(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)));
+  }
+
+  /** Live output from the program. */
+  live(bytes: Uint8Array): void {
+    if (this.stalled) {
+      if (this.stream.backlog <= this.water.low) this.resume();
+      return;
+    }
+    if (this.stream.backlog > this.water.high) {
+      this.stalled = true;
+      return;
+    }
+    this.stream.data(bytes);
+  }
+
+  private resume(): void {
+    if (this.resumeTimer || !this.stream.open) return;
+    const wait = this.lastSnapshot + RESNAPSHOT_MIN_MS - Date.now();
+    if (wait > 0) {
+      this.resumeTimer = setTimeout(() => {
+        this.resumeTimer = undefined;
+        this.resume();
+      }, wait);
+      return;
+    }
+    if (this.stream.backlog > this.water.low) return; // the next drain or output will try again
+    this.stalled = false;
+    // History already reached this client; only the screen is redrawn.
+    this.sendSnapshot(0);
+  }
+
+  exited(e: SessionEvent & { type: "exit" }): void {
+    const event: AttachEvent = { type: "exit", code: e.code, signal: e.signal, restarting: e.restarting };
+    if (this.stalled) {
+      // It missed the end: give it the final screen first.
+      this.stalled = false;
+      this.sendSnapshot(0);
+    }
+    this.stream.event(event);
+    if (!e.restarting) this.close("exited");
+  }
+
+  restarted(pid: number): void {
+    const event: AttachEvent = { type: "restarted", pid };
+    this.stream.event(event);
+  }
+
+  /** Ends the stream and forgets this client. */
+  close(reason: string): void {
+    clearTimeout(this.resumeTimer);
+    this.session.clients.delete(this);
+    this.stream.end(reason);
+    this.onGone();
+  }
+
+  /** The client went away: just forget it. */
+  detached(): void {
+    clearTimeout(this.resumeTimer);
+    this.session.clients.delete(this);
+    this.onGone();
+  }
+}

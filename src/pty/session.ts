@@ -1,0 +1,293 @@
+/**
+ * One terminal session: a program in a PTY the daemon owns, its output ring, its screen tracker
+ * and the clients attached to it. Output is relayed to clients as it arrives; everything slower
+ * (parsing, snapshots) happens beside that path, never in it.
+ */
+import type { FileSink, Subprocess } from "bun";
+import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
+import type { Attachment } from "./attachment.ts";
+import { Ring } from "./ring.ts";
+import { Screen } from "./screen.ts";
+
+export interface SessionSpec {
+  name: string;
+  command: string[];
+  cwd: string;
+  /** The child's whole environment. */
+  env: Record<string, string>;
+  notify: NotifyMode;
+  restart: RestartPolicy;
+  /** Append output here, if set. */
+  logPath?: string;
+  cols: number;
+  rows: number;
+}
+
+export interface SessionLimits {
+  ring_bytes: number;
+  scrollback_lines: number;
+}
+
+export type SessionEvent = { type: "output" } | { type: "exit"; code: number | null; signal: string | null; restarting: boolean };
+
+/** Parse at most this much per tick while output flows: a few ms of work, then the relay again. */
+const PARSE_SLICE = 128 * 1024;
+const PARSE_INTERVAL_MS = 50;
+/** After the program exits, how long to wait for the PTY's last bytes (a grandchild may hold it open). */
+const EOF_GRACE_MS = 200;
+const RESTART_MIN_MS = 250;
+const RESTART_MAX_MS = 30_000;
+/** A run this long resets the restart backoff. */
+const RESTART_STABLE_MS = 10_000;
+
+export class Session {
+  readonly ring: Ring;
+  readonly screen: Screen;
+  readonly clients = new Set<Attachment>();
+  readonly createdAt = Date.now();
+  lastActivity = Date.now();
+  cols: number;
+  rows: number;
+  pid = 0;
+  running = false;
+  exitCode: number | null = null;
+  signal: string | null = null;
+  restarts = 0;
+  private proc: Subprocess | undefined;
+  private term: Bun.Terminal | undefined;
+  private startedAt = 0;
+  private failures = 0;
+  /** Set by kill/rm/shutdown: the program should stay dead. */
+  private stopped = false;
+  private removed = false;
+  private restartTimer: Timer | undefined;
+  private parseTimer: Timer | undefined;
+  private log: FileSink | undefined;
+  /** The PTY reached end of file: everything the program wrote has been read. */
+  private eof = false;
+  private eofWaiter: (() => void) | undefined;
+  private readonly listeners = new Set<(e: SessionEvent) => void>();
+  private exitWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly spec: SessionSpec,
+    limits: SessionLimits,
+    private readonly onLog: (level: "info" | "warn", msg: string) => void,
+  ) {
+    this.cols = spec.cols;
+    this.rows = spec.rows;
+    this.ring = new Ring(limits.ring_bytes);
+    this.screen = new Screen(spec.cols, spec.rows, limits.scrollback_lines);
+    if (spec.logPath) this.log = Bun.file(spec.logPath).writer({ highWaterMark: 64 * 1024 });
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Starts the program. Throws (and holds no PTY) if it cannot be spawned. */
+  spawn(): void {
+    // Terminal options inline, not a Bun.Terminal object: only then does the child get the PTY
+    // as its controlling terminal (setsid + TIOCSCTTY), which shells need for job control.
+    const proc = Bun.spawn(this.spec.command, {
+      cwd: this.spec.cwd,
+      env: this.spec.env,
+      terminal: {
+        cols: this.cols,
+        rows: this.rows,
+        name: "xterm-256color",
+        data: (_t, bytes) => this.onOutput(bytes),
+        exit: () => this.onEof(),
+      },
+      onExit: (_p, code, signal) => this.onExit(code, signal === null ? null : String(signal)),
+    });
+    this.term = proc.terminal;
+    this.proc = proc;
+    this.pid = proc.pid;
+    this.running = true;
+    this.exitCode = null;
+    this.signal = null;
+    this.startedAt = Date.now();
+    this.eof = false;
+  }
+
+  private onOutput(bytes: Uint8Array): void {
+    this.lastActivity = Date.now();
+    this.ring.push(bytes, this.onDrop);
+    this.log?.write(bytes);
+    for (const c of this.clients) c.live(bytes);
+    if (this.listeners.size > 0) for (const l of this.listeners) l({ type: "output" });
+    this.parseTimer ??= setTimeout(this.parseTick, PARSE_INTERVAL_MS);
+  }
+
+  /** Unparsed output leaving the ring: keep its mode switches for the tracker. */
+  private readonly onDrop = (piece: Uint8Array, offset: number): void => {
+    const unparsed = offset + piece.byteLength - this.screen.parsed;
+    if (unparsed > 0) this.screen.skipped.scan(unparsed >= piece.byteLength ? piece : piece.subarray(piece.byteLength - unparsed));
+  };
+
+  private readonly parseTick = (): void => {
+    this.parseTimer = undefined;
+    this.screen.catchUp(this.ring, PARSE_SLICE);
+    if (this.screen.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
+  };
+
+  /** The tracker, caught up with every byte so far. */
+  currentScreen(): Screen {
+    this.screen.catchUp(this.ring);
+    return this.screen;
+  }
+
+  private onEof(): void {
+    this.eof = true;
+    this.eofWaiter?.();
+  }
+
+  private onExit(code: number | null, signal: string | null): void {
+    // The exit can overtake the last output: give the PTY a moment to hand it over.
+    const finish = () => {
+      clearTimeout(timer);
+      this.eofWaiter = undefined;
+      this.closePty();
+      this.afterExit(code, signal);
+    };
+    const timer = setTimeout(finish, this.eof ? 0 : EOF_GRACE_MS);
+    if (!this.eof) this.eofWaiter = finish;
+  }
+
+  private closePty(): void {
+    this.term?.close();
+    this.term = undefined;
+    this.proc = undefined;
+  }
+
+  private afterExit(code: number | null, signal: string | null): void {
+    this.running = false;
+    this.exitCode = code;
+    this.signal = signal;
+    const ranFor = Date.now() - this.startedAt;
+    const failed = code !== 0 || signal !== null;
+    const policy = this.spec.restart;
+    const restarting = !this.stopped && !this.removed && (policy === "always" || (policy === "on-failure" && failed));
+    this.onLog("info", `session ${this.name}: pid ${this.pid} exited (${signal ?? `code ${code}`})${restarting ? "; restarting" : ""}`);
+    const event: SessionEvent = { type: "exit", code, signal, restarting };
+    for (const c of [...this.clients]) c.exited(event);
+    for (const l of [...this.listeners]) l(event);
+    for (const w of this.exitWaiters.splice(0)) w();
+    if (!restarting) {
+      void this.log?.flush();
+      return;
+    }
+    this.failures = ranFor >= RESTART_STABLE_MS ? 0 : this.failures + 1;
+    const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** Math.max(0, this.failures - 1));
+    this.restartTimer = setTimeout(() => this.respawn(), delay);
+  }
+
+  private respawn(): void {
+    this.restartTimer = undefined;
+    if (this.stopped || this.removed) return;
+    try {
+      this.spawn();
+      this.restarts++;
+      for (const c of this.clients) c.restarted(this.pid);
+    } catch (err) {
+      this.onLog("warn", `session ${this.name}: restart failed: ${(err as Error).message}`);
+      this.failures++;
+      this.restartTimer = setTimeout(() => this.respawn(), Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** this.failures));
+    }
+  }
+
+  /** Writes keystrokes into the PTY. */
+  write(bytes: Uint8Array | string): void {
+    this.term?.write(bytes);
+  }
+
+  /** Resizes the PTY and the tracker (after it has parsed everything drawn at the old size). */
+  resize(cols: number, rows: number): void {
+    if (cols === this.cols && rows === this.rows) return;
+    this.screen.catchUp(this.ring);
+    this.screen.resize(cols, rows);
+    this.cols = cols;
+    this.rows = rows;
+    this.term?.resize(cols, rows);
+  }
+
+  /** Signals the program and stops any restart; resolves true if it exited within `waitMs`. */
+  async kill(signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    if (!this.running) return true;
+    this.proc?.kill(signal);
+    return this.exited(waitMs);
+  }
+
+  /** Resolves true once the program has exited (and its PTY is closed), false after `ms`. */
+  exited(ms: number): Promise<boolean> {
+    if (!this.running) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), ms);
+      this.exitWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+
+  on(listener: (e: SessionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Ends the session for good: hang up on the program (its whole process group), then kill it if
+   * it lingers, close the PTY and the log, and free the tracker.
+   */
+  async destroy(graceMs: number): Promise<void> {
+    this.removed = true;
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.parseTimer);
+    for (const c of [...this.clients]) c.close("removed");
+    if (this.running) {
+      const pid = this.pid;
+      try {
+        process.kill(-pid, "SIGHUP");
+      } catch {
+        this.proc?.kill("SIGHUP");
+      }
+      if (!(await this.exited(graceMs))) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          this.proc?.kill("SIGKILL");
+        }
+        await this.exited(1000);
+      }
+    }
+    this.closePty();
+    await this.log?.end();
+    this.log = undefined;
+    this.screen.dispose();
+  }
+
+  info(unread: number): SessionInfo {
+    return {
+      name: this.name,
+      command: this.spec.command,
+      pid: this.pid,
+      state: this.running ? "running" : "exited",
+      exit_code: this.running ? null : this.exitCode,
+      signal: this.running ? null : this.signal,
+      clients: this.clients.size,
+      cols: this.cols,
+      rows: this.rows,
+      created_at: new Date(this.createdAt).toISOString(),
+      last_activity: new Date(this.lastActivity).toISOString(),
+      unread,
+      notify: this.spec.notify,
+      restart: this.spec.restart,
+      restarts: this.restarts,
+      attached: [...this.clients].map((c) => ({ id: c.key, read_only: c.readOnly, backlog: c.backlog, stalled: c.stalled })),
+    };
+  }
+}
