@@ -54,8 +54,9 @@ describe("attach", () => {
     const file = join(h.home, "draw2.txt");
     const draw = `${ESC}[H${ESC}[2J${ESC}[?1049h${ESC}[H${ESC}[2J${ESC}[5;5H${ESC}[1;31mafter the flood${ESC}[0m${ESC}[8;1H`;
     writeFileSync(file, draw);
-    // 24 MB of coloured lines, well past the 2 MiB ring, with bracketed paste switched on first.
-    const flood = `printf '\\033[?2004h'; yes '\\033[32mgreen\\033[0m flood line with some text' | head -c 24000000; cat ${file}; exec sleep 1000`;
+    // 24 MB of coloured lines, well past the 2 MiB ring, with bracketed paste switched on halfway.
+    const lines = `yes '\\033[32mgreen\\033[0m flood line with some text' | head -c 12000000`;
+    const flood = `${lines}; printf '\\033[?2004h'; ${lines}; cat ${file}; exec sleep 1000`;
     await h.ok(["new", "w", "--", "sh", "-c", flood]);
     await h.ok(["wait", "w", "--match", "after the flood", "--timeout", "30s"]);
     const t = tty(["attach", "w"]);

@@ -28,7 +28,7 @@ export interface SessionLimits {
   scrollback_lines: number;
 }
 
-export type SessionEvent = { type: "output" } | { type: "exit"; code: number | null; signal: string | null; restarting: boolean };
+export type SessionEvent = { type: "output"; bytes: Uint8Array } | { type: "exit"; code: number | null; signal: string | null; restarting: boolean };
 
 /** Parse at most this much per tick while output flows: a few ms of work, then the relay again. */
 const PARSE_SLICE = 128 * 1024;
@@ -116,7 +116,7 @@ export class Session {
     this.ring.push(bytes, this.onDrop);
     this.log?.write(bytes);
     for (const c of this.clients) c.live(bytes);
-    if (this.listeners.size > 0) for (const l of this.listeners) l({ type: "output" });
+    if (this.listeners.size > 0) for (const l of this.listeners) l({ type: "output", bytes });
     this.parseTimer ??= setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   }
 

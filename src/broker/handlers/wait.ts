@@ -4,12 +4,19 @@ import type { SessionEvent } from "../../pty/session.ts";
 import { optBool, optInt, optString, reqString } from "../args.ts";
 import type { Handler } from "../types.ts";
 
-/** How often a match is looked for while output flows: the screen is parsed at most this often. */
+/** How often new output is searched for a match while it flows. */
 const MATCH_CHECK_MS = 30;
+/** Text kept for matching: the newest output, and the tail of what was searched (for matches across chunks). */
+const MATCH_WINDOW = 64 * 1024;
+const MATCH_CARRY = 1024;
+/** CSI, OSC, charset and other escape sequences: not text. */
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][0-9A-Za-z]|\x1b[@-_]|\r/g;
 
 /**
  * Blocks (as a stream, so a client that goes away frees everything) until the session is idle,
- * exits, or its screen matches; whichever comes first. One EVENT, then END.
+ * exits, or matches; whichever comes first. One EVENT, then END. A match is looked for in the
+ * screen when the wait starts, then in the text of new output (escape sequences removed) — not by
+ * re-parsing the screen, which would put the terminal emulator on the output's hot path.
  */
 export const wait: Handler<"wait"> = (ctx, args) => {
   const session = ctx.broker.sessions.get(reqString(args, "name"));
@@ -30,6 +37,9 @@ export const wait: Handler<"wait"> = (ctx, args) => {
   const stream = ctx.openStream();
   const timers: Timer[] = [];
   let matchTimer: Timer | undefined;
+  const decoder = new TextDecoder();
+  let fresh = "";
+  let carry = "";
   let off = () => {};
   const finish = (event: WaitEvent) => {
     if (!stream.open) return;
@@ -39,11 +49,16 @@ export const wait: Handler<"wait"> = (ctx, args) => {
     stream.event(event);
     stream.end(event.type);
   };
-  const checkMatch = () => {
-    matchTimer = undefined;
-    const text = session.currentScreen().text(0, false);
+  const test = (text: string) => {
     const m = re!.exec(text);
     if (m) finish({ type: "match", line: lineAt(text, m.index) });
+  };
+  const checkOutput = () => {
+    matchTimer = undefined;
+    const text = carry + fresh.replace(ESCAPES, "");
+    fresh = "";
+    carry = text.slice(-MATCH_CARRY);
+    test(text);
   };
   const armIdle = () => {
     const left = session.lastActivity + idleMs! - Date.now();
@@ -52,10 +67,12 @@ export const wait: Handler<"wait"> = (ctx, args) => {
   };
   off = session.on((e: SessionEvent) => {
     if (e.type === "exit" && !e.restarting && (onExit || !session.running)) {
-      if (re) checkMatch();
+      if (re) checkOutput();
       finish({ type: "exit", code: e.code, signal: e.signal });
-    } else if (e.type === "output" && re && !matchTimer) {
-      matchTimer = setTimeout(checkMatch, MATCH_CHECK_MS);
+    } else if (e.type === "output" && re) {
+      fresh += decoder.decode(e.bytes, { stream: true });
+      if (fresh.length > MATCH_WINDOW) fresh = fresh.slice(-MATCH_WINDOW);
+      matchTimer ??= setTimeout(checkOutput, MATCH_CHECK_MS);
     }
   });
   stream.onCancel(() => {
@@ -65,7 +82,7 @@ export const wait: Handler<"wait"> = (ctx, args) => {
   });
   if (timeoutMs !== undefined) timers.push(setTimeout(() => finish({ type: "timeout" }), timeoutMs));
   queueMicrotask(() => {
-    if (re) checkMatch();
+    if (re) test(session.currentScreen().text(0, false));
     if (!stream.open) return;
     if (!session.running && onExit) finish({ type: "exit", code: session.exitCode, signal: session.signal });
     else if (idleMs !== undefined) armIdle();
