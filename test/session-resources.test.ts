@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { Client } from "../src/client/connection.ts";
+import { TestHome, alive, waitFor } from "./helpers.ts";
+import { Tty } from "./tty.ts";
+
+const homes: TestHome[] = [];
+afterAll(async () => {
+  await Promise.all(homes.map((h) => h.cleanup()));
+});
+
+function home(config?: string): TestHome {
+  const h = new TestHome(config ? { config } : {});
+  homes.push(h);
+  return h;
+}
+
+const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+/** Live (non-zombie) children of `pid`. */
+function children(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe("session resources", () => {
+  test("300 create/kill/rm cycles leave the daemon's fds and children at baseline", async () => {
+    const h = home();
+    const pid = await h.start();
+    const c = await Client.connect({ socket: h.socket });
+    try {
+      const cycle = async () => {
+        await c.request("new", { name: "cyc", command: ["sleep", "1000"] });
+        const k = await c.request("kill", { name: "cyc", signal: "KILL" });
+        expect(k.exited).toBe(true);
+        await c.request("rm", { name: "cyc" });
+      };
+      await cycle(); // warm up: lazy loads, the log directory, SQLite statements
+      const fds = fdCount(pid);
+      const kids = children(pid).length;
+      for (let i = 0; i < 300; i++) await cycle();
+      await waitFor(() => fdCount(pid) === fds && children(pid).length === kids);
+      expect(fdCount(pid)).toBe(fds);
+      expect(children(pid)).toHaveLength(kids);
+    } finally {
+      c.close();
+    }
+  }, 120_000);
+
+  test("daemon stop kills every session's program, even one that ignores SIGHUP", async () => {
+    const h = home();
+    await h.start();
+    await h.ok(["new", "a", "--", "sleep", "1000"]);
+    await h.ok(["new", "b", "--", "sh", "-c", "trap '' HUP; echo ready; while :; do sleep 1; done"]);
+    await h.ok(["wait", "b", "--match", "ready", "--timeout", "5s"]);
+    const pids = (JSON.parse(await h.ok(["ls", "--json"])) as { pid: number }[]).map((s) => s.pid);
+    expect(pids.every(alive)).toBe(true);
+    await h.ok(["daemon", "stop"]);
+    await waitFor(() => !pids.some(alive));
+  });
+
+  test("a stopped client stops receiving; the program and the other client run on; on SIGCONT it gets a fresh screen", async () => {
+    const h = home("[sessions]\nhigh_water_bytes = 262144\nlow_water_bytes = 16384\n");
+    await h.start();
+    await h.ok(["new", "bp", "--", "sh", "-c", "read x; seq 1 1500000; echo DONE-$((6*7)); exec cat"]);
+    const fast = new Tty(h, ["attach", "bp", "--read-only"]);
+    const slow = new Tty(h, ["attach", "bp", "--read-only"]);
+    try {
+      await fast.settle();
+      await slow.settle();
+      slow.kill("SIGSTOP");
+      await h.ok(["type", "bp", "--enter"]);
+      // The program finishes ~11 MB of output while one client reads nothing at all.
+      await h.ok(["wait", "bp", "--match", "DONE-42", "--timeout", "30s"]);
+      await fast.waitScreen(/1500000\nDONE-42/, 30_000);
+      const attached = (JSON.parse(await h.ok(["ls", "--json"]))[0] as { attached: { backlog: number; stalled: boolean }[] }).attached;
+      const held = attached.filter((a) => a.stalled);
+      expect(held).toHaveLength(1);
+      // Never more than the high-water mark plus one PTY read is queued for it.
+      expect(held[0]!.backlog).toBeLessThan(262144 + 128 * 1024);
+      slow.kill("SIGCONT");
+      await slow.waitScreen(/1500000\nDONE-42/, 30_000);
+      await slow.settle();
+      expect(slow.screen()).toEqual(fast.screen());
+      const after = (JSON.parse(await h.ok(["ls", "--json"]))[0] as { attached: { stalled: boolean }[] }).attached;
+      expect(after.map((a) => a.stalled)).toEqual([false, false]);
+    } finally {
+      slow.kill("SIGCONT");
+      fast.dispose();
+      slow.dispose();
+    }
+  }, 60_000);
+});
