@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { Client } from "../src/client/connection.ts";
 import { TestHome, alive, waitFor } from "./helpers.ts";
 import { Tty } from "./tty.ts";
