@@ -16,6 +16,20 @@ export interface Config {
     /** Replies queued for a client that does not read; past this the connection is closed. */
     max_outbox_bytes: number;
   };
+  limits: {
+    body_bytes: number;
+    attachment_bytes: number;
+  };
+  messages: {
+    /** How long an --ack message waits for its ack before it is pushed again. */
+    ack_wait_ms: number;
+    /** Pushes of an --ack message before it is dead with reason max_deliver. */
+    max_deliver: number;
+    /** A repeated --idempotency-key within this window returns the first id. */
+    idempotency_window_ms: number;
+    /** How often expiry and redelivery are checked. */
+    sweep_ms: number;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -24,6 +38,16 @@ export const DEFAULT_CONFIG: Config = {
     frame_timeout_ms: 10_000,
     max_connections: 1024,
     max_outbox_bytes: 64 * 1024 * 1024,
+  },
+  limits: {
+    body_bytes: 1024 * 1024,
+    attachment_bytes: 10 * 1024 * 1024,
+  },
+  messages: {
+    ack_wait_ms: 30_000,
+    max_deliver: 5,
+    idempotency_window_ms: 10 * 60_000,
+    sweep_ms: 1000,
   },
 };
 

@@ -13,6 +13,8 @@ import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
+import { BlobStore } from "./blobs.ts";
+import { Router } from "./messaging/router.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -46,7 +48,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 }
 
 async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
-  const { paths, store, log, lock } = parts;
+  const { paths, store, log, lock, config } = parts;
+  const blobs = new BlobStore(paths.home);
+  const router = new Router(store, config, blobs, log);
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -54,6 +58,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
 
   const broker: ServerBroker = {
     ...parts,
+    router,
+    blobs,
     startedAt: new Date(),
     clients,
     register: (c) => clients.add(c),
@@ -70,6 +76,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         } catch {
           // already gone
         }
+        router.close();
         store.close();
         lock.release();
         for (const c of [...clients]) c.close();

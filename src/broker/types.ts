@@ -2,7 +2,9 @@ import type { ConsolaInstance } from "consola";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
+import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import type { Router } from "./messaging/router.ts";
 import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
 
@@ -12,6 +14,8 @@ export interface Broker {
   readonly config: Config;
   readonly store: Store;
   readonly log: ConsolaInstance;
+  readonly router: Router;
+  readonly blobs: BlobStore;
   readonly startedAt: Date;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;

@@ -1,8 +1,21 @@
 /** The dispatch table: one entry per request type, one file per handler. */
 import type { HandlerTable } from "../types.ts";
+import { ack } from "./ack.ts";
+import { blobGet } from "./blob-get.ts";
+import { dead } from "./dead.ts";
+import { group } from "./group.ts";
+import { history } from "./history.ts";
+import { inbox } from "./inbox.ts";
+import { messageWait } from "./message-wait.ts";
+import { purge } from "./purge.ts";
+import { read } from "./read.ts";
 import { register } from "./register.ts";
+import { reply } from "./reply.ts";
+import { search } from "./search.ts";
+import { send } from "./send.ts";
 import { shutdown } from "./shutdown.ts";
 import { status } from "./status.ts";
+import { thread } from "./thread.ts";
 import { whoami } from "./whoami.ts";
 
 export const handlers: HandlerTable = {
@@ -10,4 +23,17 @@ export const handlers: HandlerTable = {
   shutdown,
   register,
   whoami,
+  send,
+  reply,
+  "message.wait": messageWait,
+  inbox,
+  read,
+  ack,
+  thread,
+  history,
+  search,
+  dead,
+  purge,
+  group,
+  "blob.get": blobGet,
 };

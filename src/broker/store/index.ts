@@ -6,12 +6,14 @@ import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { MaestroError } from "../../protocol/errors.ts";
 import { IdentityStore } from "./identities.ts";
+import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 
 export class Store {
   readonly db: Database;
   readonly path: string;
   readonly identities: IdentityStore;
+  readonly messages: MessageStore;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
     this.path = path;
@@ -24,6 +26,7 @@ export class Store {
     this.db.run("PRAGMA foreign_keys = ON");
     this.migrate(migrations);
     this.identities = new IdentityStore(this.db);
+    this.messages = new MessageStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */
