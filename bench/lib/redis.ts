@@ -39,11 +39,16 @@ export async function startRedis(scope: Scope): Promise<RedisServer> {
     if (!exited) proc.kill("SIGKILL");
     await proc.exited;
   });
-  const ping = async () => (await capture(["redis-cli", "-h", "127.0.0.1", "-p", String(port), "ping"], { timeoutMs: 2_000 })).stdout.trim() === "PONG";
+  const cli = (...args: string[]) => capture(["redis-cli", "-h", "127.0.0.1", "-p", String(port), ...args], { timeoutMs: 2_000 });
   await waitFor(`redis-server to answer on port ${port}`, async () => {
     if (proc.exitCode !== null) throw new Error(`redis-server exited ${proc.exitCode} on start`);
-    return ping();
+    return (await cli("ping")).stdout.trim() === "PONG";
   });
+  // The comparison is only fair against a durable Redis: check the server took the settings.
+  for (const [key, want] of [["appendonly", "yes"], ["appendfsync", "everysec"]]) {
+    const got = (await cli("config", "get", key)).stdout.trim().split("\n")[1];
+    if (got !== want) throw new Error(`redis-server runs with ${key}=${got}, not ${want}`);
+  }
   return { port, pid: proc.pid };
 }
 

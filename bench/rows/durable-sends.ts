@@ -6,7 +6,7 @@
  * exists the cell says so and no maestro number is made up.
  */
 import {
-  firstLine, redisBenchmark, sizedRun, startMaestro, startRedis,
+  firstLine, formatNumber, redisBenchmark, sizedRun, startMaestro, startRedis,
   type Cell, type MaestroHome, type Row, type Sizing, type Throughput,
 } from "../lib.ts";
 
@@ -66,7 +66,7 @@ function parseBenchSend(stdout: string): Throughput {
 }
 
 function rateCell(t: Throughput, n: number): Cell {
-  const latency = [t.p50_ms !== undefined && `p50 ${t.p50_ms} ms`, t.p99_ms !== undefined && `p99 ${t.p99_ms} ms`].filter(Boolean);
+  const latency = [t.p50_ms !== undefined && `p50 ${formatNumber(t.p50_ms)} ms`, t.p99_ms !== undefined && `p99 ${formatNumber(t.p99_ms)} ms`].filter(Boolean);
   return { kind: "value", value: t.rate, unit: "msg/s", detail: [...latency, `n=${n.toLocaleString("en-US")}`].join(", ") };
 }
 
