@@ -13,6 +13,8 @@ mkdirSync(join(root, "dist"), { recursive: true });
 const t0 = performance.now();
 // Build beside the target and rename: a test running the old binary never sees a half-written one.
 const tmp = `${out}.${process.pid}.tmp`;
-await $`bun build --compile --minify --format=esm --bytecode --splitting ${join(root, "src/main.ts")} --outfile ${tmp}`.quiet();
+// Worker threads are entry points of their own, loaded by `new Worker(new URL(…, import.meta.url))`.
+const entries = ["src/main.ts", "src/broker/store/checkpointer.ts"].map((e) => join(root, e));
+await $`bun build --compile --minify --format=esm --bytecode --splitting ${entries} --outfile ${tmp}`.quiet();
 renameSync(tmp, out);
 console.log(`built ${out} in ${Math.round(performance.now() - t0)} ms`);

@@ -39,6 +39,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   try {
     const config = loadConfig(paths.config);
     store = new Store(paths.db);
+    store.startCheckpointer((msg) => log.warn(msg));
     await removeStaleSocket(paths.socket);
     return await serve({ paths, config, store, log, lock });
   } catch (err) {

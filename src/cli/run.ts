@@ -30,6 +30,7 @@ export const VERBS: Record<string, Loader> = {
   dead: () => load(import("../commands/dead.ts")),
   purge: () => load(import("../commands/purge.ts")),
   group: () => load(import("../commands/group.ts")),
+  bench: () => load(import("../commands/bench.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

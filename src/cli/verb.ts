@@ -38,7 +38,7 @@ export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[
   for (const [name, def] of Object.entries(verb.args)) {
     if (def.type === "positional") continue;
     const spec = { name, boolean: def.type === "boolean" };
-    flags.set(`--${name}`, spec);
+    flags.set(name.length === 1 ? `-${name}` : `--${name}`, spec);
     for (const a of "alias" in def ? [def.alias ?? []].flat() : []) flags.set(a.length === 1 ? `-${a}` : `--${a}`, spec);
   }
   const out: Record<string, unknown> = {};

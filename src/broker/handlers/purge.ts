@@ -8,6 +8,8 @@ export const purge: Handler<"purge"> = async ({ broker, client }, args) => {
   requireOperator(client.identity, "purge messages");
   const olderThan = optInt(args, "older_than_ms", 1, 8.64e15);
   if (olderThan === undefined) throw new MaestroError("usage", "purge: --older-than is required (e.g. 30d)");
+  // The delete trigger removes index entries only for indexed rows; index first so none is missed.
+  await broker.router.indexAll();
   const messages = await broker.router.writer.write(() => broker.store.messages.purge(Date.now() - olderThan));
   const blobs = await broker.blobs.sweep(broker.store.messages.attachmentDigests());
   broker.log.info(`purge by ${client.identity.name}: ${messages} messages, ${blobs} blobs`);

@@ -4,10 +4,11 @@ import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
 
 /** FTS5 over subject and body, limited to messages the caller sent or received. */
-export const search: Handler<"search"> = ({ broker, client }, args) => {
+export const search: Handler<"search"> = async ({ broker, client }, args) => {
   const me = client.identity;
   const query = reqString(args, "query");
   if (query.trim().length === 0) throw new MaestroError("usage", "search: the query is empty");
+  await broker.router.indexAll();
   let rows;
   try {
     rows = broker.store.messages.search(query, me.kind === "operator" ? undefined : me.name, optInt(args, "limit", 1, 10_000) ?? 50);

@@ -4,7 +4,7 @@
  * Callers' promises settle only after COMMIT — durable before acknowledged — and there is one
  * commit per tick however many connections sent, instead of one per message.
  */
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 
 interface Op {
   run(): unknown;
@@ -15,8 +15,19 @@ interface Op {
 export class Writer {
   private queue: Op[] = [];
   private scheduled = false;
+  // Prepared once: db.run(sql) would compile each statement again on every batch.
+  private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Statement>;
 
-  constructor(private readonly db: Database) {}
+  constructor(db: Database) {
+    this.sql = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      savepoint: db.prepare("SAVEPOINT op"),
+      release: db.prepare("RELEASE op"),
+      rollbackTo: db.prepare("ROLLBACK TO op"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+    };
+  }
 
   write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -36,23 +47,24 @@ export class Writer {
     this.queue = [];
     const results: { ok: boolean; value: unknown }[] = [];
     try {
-      this.db.run("BEGIN IMMEDIATE");
+      const { begin, savepoint, release, rollbackTo, commit } = this.sql;
+      begin.run();
       for (const op of ops) {
-        this.db.run("SAVEPOINT op");
+        savepoint.run();
         try {
           results.push({ ok: true, value: op.run() });
-          this.db.run("RELEASE op");
+          release.run();
         } catch (err) {
-          this.db.run("ROLLBACK TO op");
-          this.db.run("RELEASE op");
+          rollbackTo.run();
+          release.run();
           results.push({ ok: false, value: err });
         }
       }
-      this.db.run("COMMIT");
+      commit.run();
     } catch (err) {
       // The commit itself failed (disk full, I/O error): nothing of this batch is stored.
       try {
-        this.db.run("ROLLBACK");
+        this.sql.rollback.run();
       } catch {
         // no transaction left to roll back
       }

@@ -61,7 +61,7 @@ const INBOX_FILTERS = `d.recipient = $recipient
   AND (m.expires_at IS NULL OR m.expires_at > $now)
   AND ($from IS NULL OR m.sender = $from)
   AND ($thread IS NULL OR m.thread_id = $thread)
-  AND d.message_id >= $sinceId`;
+  AND +d.message_id >= $sinceId`; // unary +: keep the range out of index choice, or SQLite scans the primary key instead of deliveries_unread
 
 type Params = Record<string, string | number | null>;
 
@@ -80,7 +80,6 @@ export class MessageStore {
       idempotent: q("SELECT id FROM messages WHERE sender = ? AND idempotency_key = ? AND created_at >= ? ORDER BY id LIMIT 1"),
       get: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.id = ?`),
       delivery: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.recipient = ? AND d.message_id = ?`),
-      deliveriesOf: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.message_id = ?`),
       inboxUnread: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('queued', 'delivered') AND ${INBOX_FILTERS}
         ORDER BY d.priority, d.message_id LIMIT $limit`),
@@ -103,11 +102,9 @@ export class MessageStore {
         WHERE recipient = ? AND message_id = ?`),
       redeliveryDue: q(`SELECT d.recipient, d.message_id AS id, d.attempts FROM deliveries d
         WHERE d.redeliver_at IS NOT NULL AND d.redeliver_at <= ? AND d.status IN ('delivered', 'read') LIMIT 1000`),
-      expireDue: q(`UPDATE deliveries SET status = 'expired', redeliver_at = NULL
-        WHERE status IN ('queued', 'delivered') AND message_id IN
-        (SELECT id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?)`),
-      nextExpiry: q(`SELECT min(m.expires_at) AS t FROM messages m WHERE m.expires_at > ?
-        AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status IN ('queued', 'delivered'))`),
+      expiredBetween: q("SELECT id, recipients FROM messages WHERE expires_at > ? AND expires_at <= ?"),
+      markExpired: q(`UPDATE deliveries SET status = 'expired', redeliver_at = NULL
+        WHERE recipient = ? AND message_id = ? AND status IN ('queued', 'delivered')`),
       thread: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.thread_id = ? ORDER BY m.id`),
       dead: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status = 'dead' AND ($recipient IS NULL OR d.recipient = $recipient) ORDER BY d.message_id LIMIT $limit`),
@@ -115,6 +112,7 @@ export class MessageStore {
         WHERE messages_fts MATCH $query
         AND ($party IS NULL OR m.sender = $party OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.recipient = $party))
         ORDER BY f.rank LIMIT $limit`),
+      purgeDeliveries: q("DELETE FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE created_at < ?)"),
       purge: q("DELETE FROM messages WHERE created_at < ?"),
       unreadCount: q(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)`),
@@ -129,6 +127,11 @@ export class MessageStore {
       groupMembers: q("SELECT member FROM group_members WHERE name = ? ORDER BY member"),
       groups: q("SELECT name, group_concat(member, ',') AS members FROM (SELECT * FROM group_members ORDER BY name, member) GROUP BY name"),
       attachmentsInUse: q("SELECT attachments FROM messages WHERE attachments IS NOT NULL"),
+      ftsIndexedTo: q("SELECT CAST(value AS INTEGER) AS id FROM meta WHERE key = 'fts_indexed_to'"),
+      ftsIndex: q(`INSERT INTO messages_fts (rowid, subject, body)
+        SELECT id, subject, body FROM messages WHERE id > $from ORDER BY id LIMIT $limit`),
+      ftsMaxIn: q("SELECT max(id) AS id FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $limit)"),
+      ftsSetIndexedTo: q("UPDATE meta SET value = CAST($id AS TEXT) WHERE key = 'fts_indexed_to'"),
     };
   }
 
@@ -157,8 +160,8 @@ export class MessageStore {
     return (this.s.delivery!.get(recipient, id) as DeliveryRow | null) ?? undefined;
   }
 
-  deliveriesOf(id: number): DeliveryRow[] {
-    return this.s.deliveriesOf!.all(id) as DeliveryRow[];
+  deliveriesOf(m: MessageRow): DeliveryRow[] {
+    return (JSON.parse(m.recipients) as string[]).flatMap((r) => this.delivery(r, m.id) ?? []);
   }
 
   /** Unread first (priority, then FIFO), then — unless unreadOnly — read ones, newest first. */
@@ -201,12 +204,16 @@ export class MessageStore {
     return this.s.redeliveryDue!.all(now) as { recipient: string; id: number; attempts: number }[];
   }
 
-  expireDue(now: number): number {
-    return this.s.expireDue!.run(now).changes;
-  }
-
-  nextExpiry(now: number): number | undefined {
-    return (this.s.nextExpiry!.get(now) as { t: number | null }).t ?? undefined;
+  /**
+   * Marks expired the unread deliveries of messages whose TTL ran out in (from, to]. Walks the
+   * expiry index and the deliveries' primary key, never a scan of all unread deliveries.
+   */
+  expireBetween(from: number, to: number): number {
+    let n = 0;
+    for (const m of this.s.expiredBetween!.all(from, to) as { id: number; recipients: string }[]) {
+      for (const r of JSON.parse(m.recipients) as string[]) n += this.s.markExpired!.run(r, m.id).changes;
+    }
+    return n;
   }
 
   thread(threadId: number): MessageRow[] {
@@ -236,7 +243,9 @@ export class MessageStore {
     return this.s.dead!.all({ recipient: recipient ?? null, limit }) as InboxRow[];
   }
 
+  /** Run inside a transaction: deliveries first, then their messages. */
   purge(before: number): number {
+    this.s.purgeDeliveries!.run(before);
     return this.s.purge!.run(before).changes;
   }
 
@@ -247,6 +256,19 @@ export class MessageStore {
       for (const a of JSON.parse(attachments) as { sha256: string }[]) out.add(a.sha256);
     }
     return out;
+  }
+
+  /**
+   * Adds up to `limit` not-yet-indexed messages to the full-text index, in id order. Returns how
+   * many; 0 means the index is complete. Run inside a transaction.
+   */
+  indexBatch(limit: number): number {
+    const from = (this.s.ftsIndexedTo!.get() as { id: number }).id;
+    const to = (this.s.ftsMaxIn!.get({ from, limit }) as { id: number | null }).id;
+    if (to === null) return 0;
+    const n = this.s.ftsIndex!.run({ from, limit }).changes;
+    this.s.ftsSetIndexedTo!.run({ id: to });
+    return n;
   }
 
   unreadCount(recipient: string, now: number): number {
