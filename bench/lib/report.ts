@@ -5,15 +5,24 @@
 import type { Cell, Measured, Row, RowResult, Target } from "./types.ts";
 
 export function targetText(t: Target): string {
-  return `${t.better === "lower" ? "≤" : "≥"} ${t.ratio.toFixed(1)}× (${t.better} is better)`;
+  const op = t.better === "lower" ? "≤" : "≥";
+  if (t.absolute !== undefined) return `${op} ${formatNumber(t.absolute)} ${t.unit} (absolute)`;
+  return `${op} ${t.ratio.toFixed(1)}× (${t.better} is better)`;
 }
 
 export function judge(row: Row, measured: Measured): RowResult {
   const { maestro, peer } = measured;
   const comparable = maestro.kind === "value" && peer.kind === "value" && maestro.unit === peer.unit && peer.value > 0;
   const ratio = comparable ? maestro.value / peer.value : null;
-  const met = ratio === null ? null : row.target.better === "lower" ? ratio <= row.target.ratio : ratio >= row.target.ratio;
-  return { id: row.id, figure: row.figure, maestro, peer, ratio, target: targetText(row.target), met };
+  const t = row.target;
+  const within = (value: number, bound: number) => (t.better === "lower" ? value <= bound : value >= bound);
+  let met: boolean | null = null;
+  if (t.absolute !== undefined) {
+    met = maestro.kind === "value" && maestro.unit === t.unit ? within(maestro.value, t.absolute) : null;
+  } else if (ratio !== null) {
+    met = within(ratio, t.ratio);
+  }
+  return { id: row.id, figure: row.figure, maestro, peer, ratio, target: targetText(t), met };
 }
 
 /** A row that could not be measured at all: the reason stands in both cells. */

@@ -13,11 +13,12 @@ export type Cell =
 
 /**
  * `lower`: maestro/peer must be at most `ratio` (times). `higher`: at least `ratio` (rates).
+ * A figure with no peer (SPEC §9: "p99 ≤ 1 ms") has an `absolute` bound on maestro's own value
+ * instead, in the cell's unit.
  */
-export interface Target {
-  better: "lower" | "higher";
-  ratio: number;
-}
+export type Target =
+  | { better: "lower" | "higher"; ratio: number; absolute?: undefined }
+  | { better: "lower" | "higher"; absolute: number; unit: string; ratio?: undefined };
 
 export interface RowContext {
   /** Fewer iterations: a smoke check, not a measurement to quote. */

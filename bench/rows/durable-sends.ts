@@ -1,18 +1,11 @@
 /**
  * Durable sends per second at C connections: `maestro bench send` against Redis XADD with the
  * append-only file fsynced every second (SPEC §9). Shared by the c=1 and c=50 rows.
- *
- * The Redis half is complete. The maestro half calls a verb that is still being built; until it
- * exists the cell says so and no maestro number is made up.
  */
 import {
   firstLine, formatNumber, redisBenchmark, sizedRun, startMaestro, startRedis,
   type Cell, type MaestroHome, type Row, type Sizing, type Throughput,
 } from "../lib.ts";
-
-const NOT_BUILT = "n/a (maestro bench send not built yet)";
-
-class VerbMissing extends Error {}
 
 export function durableSendsRow(clients: number): Row {
   return {
@@ -38,7 +31,6 @@ async function maestroCell(m: MaestroHome, clients: number, sizing: Sizing): Pro
     const run = await sizedRun((n) => benchSend(m, clients, n), sizing);
     return rateCell(run.result, run.n);
   } catch (err) {
-    if (err instanceof VerbMissing) return { kind: "missing", reason: NOT_BUILT };
     return { kind: "missing", reason: `error: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
@@ -46,7 +38,6 @@ async function maestroCell(m: MaestroHome, clients: number, sizing: Sizing): Pro
 /** `maestro bench send -c C -n N --json` → `{"rate": …, "p50_ms": …, "p99_ms": …}`. */
 async function benchSend(m: MaestroHome, clients: number, n: number): Promise<Throughput> {
   const r = await m.run(["bench", "send", "-c", String(clients), "-n", String(n), "--json"], 120_000);
-  if (r.code === 2 && r.stderr.includes("unknown command")) throw new VerbMissing();
   if (r.code !== 0) throw new Error(`maestro bench send exited ${r.code}: ${firstLine(r.stderr)}`);
   return parseBenchSend(r.stdout);
 }

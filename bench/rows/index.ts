@@ -3,8 +3,10 @@
  * (see lib/types.ts) and list it here.
  */
 import type { Row } from "../lib.ts";
+import followLatency from "./follow-latency.ts";
+import inbox1m from "./inbox-1m.ts";
+import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
-import statusVsSendKeys from "./status-vs-send-keys.ts";
 
-export const ROWS: Row[] = [statusVsSendKeys, redisXaddC1, redisXaddC50];
+export const ROWS: Row[] = [statusVsSendKeys, sendVsSendKeys, redisXaddC1, redisXaddC50, followLatency, inbox1m];
