@@ -33,6 +33,20 @@ export interface Config {
     max_sessions: number;
     max_clients: number;
   };
+  limits: {
+    body_bytes: number;
+    attachment_bytes: number;
+  };
+  messages: {
+    /** How long an --ack message waits for its ack before it is pushed again. */
+    ack_wait_ms: number;
+    /** Pushes of an --ack message before it is dead with reason max_deliver. */
+    max_deliver: number;
+    /** A repeated --idempotency-key within this window returns the first id. */
+    idempotency_window_ms: number;
+    /** How often expiry and redelivery are checked. */
+    sweep_ms: number;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -51,6 +65,16 @@ export const DEFAULT_CONFIG: Config = {
     low_water_bytes: 64 * 1024,
     max_sessions: 1000,
     max_clients: 64,
+  },
+  limits: {
+    body_bytes: 1024 * 1024,
+    attachment_bytes: 10 * 1024 * 1024,
+  },
+  messages: {
+    ack_wait_ms: 30_000,
+    max_deliver: 5,
+    idempotency_window_ms: 10 * 60_000,
+    sweep_ms: 1000,
   },
 };
 

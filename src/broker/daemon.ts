@@ -13,6 +13,8 @@ import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
+import { BlobStore } from "./blobs.ts";
+import { Router } from "./messaging/router.ts";
 import { Sessions } from "../pty/registry.ts";
 import { join } from "node:path";
 
@@ -42,6 +44,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   try {
     const config = loadConfig(paths.config);
     store = new Store(paths.db);
+    store.startCheckpointer((msg) => log.warn(msg));
     await removeStaleSocket(paths.socket);
     return await serve({ paths, config, store, log, lock });
   } catch (err) {
@@ -53,6 +56,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
   const { paths, store, log, lock, config } = parts;
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
+  const blobs = new BlobStore(paths.home);
+  const router = new Router(store, config, blobs, log);
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -60,6 +65,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
 
   const broker: ServerBroker = {
     ...parts,
+    router,
+    blobs,
     startedAt: new Date(),
     sessions,
     clients,
@@ -79,6 +86,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         } catch {
           // already gone
         }
+        router.close();
         store.close();
         lock.release();
         for (const c of [...clients]) c.close();

@@ -3,7 +3,9 @@ import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Sessions } from "../pty/registry.ts";
+import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import type { Router } from "./messaging/router.ts";
 import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
 
@@ -13,6 +15,8 @@ export interface Broker {
   readonly config: Config;
   readonly store: Store;
   readonly log: ConsolaInstance;
+  readonly router: Router;
+  readonly blobs: BlobStore;
   readonly startedAt: Date;
   /** Terminal sessions (SPEC §6). */
   readonly sessions: Sessions;

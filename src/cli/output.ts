@@ -1,14 +1,15 @@
 /** How verbs talk to people and scripts: one-line errors on stderr, JSON on stdout. */
+import { out } from "./io.ts";
 import { EXIT, MaestroError, type ExitCode } from "../protocol/errors.ts";
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  out(`${JSON.stringify(value)}\n`);
 }
 
 /** Prints `key: value` lines with the keys aligned. */
 export function printFields(fields: [string, string | number][]): void {
   const width = Math.max(...fields.map(([k]) => k.length));
-  process.stdout.write(fields.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(""));
+  out(fields.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(""));
 }
 
 /** The one line a failed verb prints, and the exit code it ends with. */

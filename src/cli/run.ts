@@ -1,12 +1,12 @@
 /**
- * The command table. Each verb's module is imported only when that verb runs, so `maestro send`
- * never pays for the daemon, SQLite or the terminal emulator.
+ * The verb table. Each verb's module is imported only when that verb runs (and the build splits
+ * chunks), so `maestro send` never loads the daemon, SQLite, the terminal emulator or citty.
  */
-import { renderUsage, runCommand, type CommandDef } from "citty";
 import { EXIT } from "../protocol/errors.ts";
 import { VERSION } from "../protocol/version.ts";
+import { err, out } from "./io.ts";
 import { describeFailure } from "./output.ts";
-import { checkFlags, type Verb } from "./verb.ts";
+import { parseVerbArgs, type Verb } from "./verb.ts";
 
 type Loader = () => Promise<Verb>;
 
@@ -27,15 +27,18 @@ export const VERBS: Record<string, Loader> = {
   type: () => load(import("../commands/type.ts")),
   peek: () => load(import("../commands/peek.ts")),
   wait: () => load(import("../commands/wait.ts")),
-};
-
-const main: CommandDef = {
-  meta: {
-    name: "maestro",
-    version: VERSION,
-    description: "A terminal-session and message broker for people and AI agents",
-  },
-  subCommands: VERBS,
+  send: () => load(import("../commands/send.ts")),
+  inbox: () => load(import("../commands/inbox.ts")),
+  read: () => load(import("../commands/read.ts")),
+  ack: () => load(import("../commands/ack.ts")),
+  reply: () => load(import("../commands/reply.ts")),
+  thread: () => load(import("../commands/thread.ts")),
+  history: () => load(import("../commands/history.ts")),
+  search: () => load(import("../commands/search.ts")),
+  dead: () => load(import("../commands/dead.ts")),
+  purge: () => load(import("../commands/purge.ts")),
+  group: () => load(import("../commands/group.ts")),
+  bench: () => load(import("../commands/bench.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -46,34 +49,34 @@ export async function runCli(argv: string[]): Promise<number> {
     const wantsHelp = flags.includes("--help") || flags.includes("-h");
     if (!first) {
       if (argv.includes("--version") || argv.includes("-v")) {
-        process.stdout.write(`${VERSION}\n`);
+        out(`${VERSION}\n`);
         return EXIT.ok;
       }
       if (wantsHelp || argv.length === 0) {
-        process.stdout.write(`${await renderUsage(main)}\n\nRun \`maestro <command> --help\` for a command's flags and examples.\n`);
+        const { mainHelp } = await import("./help.ts");
+        out(await mainHelp());
         return argv.length === 0 ? EXIT.usage : EXIT.ok;
       }
-      process.stderr.write(`maestro: unknown flag ${argv[0]}; see \`maestro --help\`\n`);
+      err(`maestro: unknown flag ${argv[0]}; see \`maestro --help\`\n`);
       return EXIT.usage;
     }
     const loader = Object.hasOwn(VERBS, first) ? VERBS[first] : undefined;
     if (!loader) {
-      process.stderr.write(`maestro: unknown command "${first}"; see \`maestro --help\`\n`);
+      err(`maestro: unknown command "${first}"; see \`maestro --help\`\n`);
       return EXIT.usage;
     }
-    const rest = argv.slice(flags.indexOf(first) + 1);
+    const rawArgs = argv.slice(flags.indexOf(first) + 1);
     const verb = await loader();
     if (wantsHelp) {
-      const examples = verb.meta.examples.map((e) => `  $ ${e}`).join("\n");
-      process.stdout.write(`${await renderUsage(verb, main)}\n\nExamples:\n${examples}\n`);
+      const { verbHelp } = await import("./help.ts");
+      out(await verbHelp(verb));
       return EXIT.ok;
     }
-    checkFlags(verb, rest);
-    await runCommand(verb, { rawArgs: rest });
+    await verb.run({ args: parseVerbArgs(verb, rawArgs), rawArgs });
     return Number(process.exitCode ?? EXIT.ok);
-  } catch (err) {
-    const { line, exit } = describeFailure(err);
-    process.stderr.write(`${line}\n`);
+  } catch (failure) {
+    const { line, exit } = describeFailure(failure);
+    err(`${line}\n`);
     return exit;
   }
 }

@@ -3,15 +3,10 @@
  * Many clients may do this at once; the home's lock lets exactly one daemon win, and every client
  * keeps trying to connect while any daemon holds the lock (running or still starting).
  */
-import { spawn } from "node:child_process";
-import { MaestroError } from "../protocol/errors.ts";
-import { isLocked } from "../protocol/lock.ts";
-import { preparePaths, resolvePaths, checkPrivateDir, type Paths } from "../protocol/paths.ts";
 import { dirname } from "node:path";
+import { MaestroError } from "../protocol/errors.ts";
+import { resolvePaths, checkPrivateDir, type Paths } from "../protocol/paths.ts";
 import { Client } from "./connection.ts";
-import { selfCommand } from "./self.ts";
-
-const START_TIMEOUT_MS = 10_000;
 
 /** No daemon behind the socket: the file is missing, or a dead daemon's file remains. */
 export function isNoDaemon(err: unknown): boolean {
@@ -39,6 +34,8 @@ export async function reachDaemon(opts: Reach = {}): Promise<Client> {
       `no daemon is running on ${paths.socket}; start one with \`maestro daemon start\` (autostart is off: MAESTRO_NO_AUTOSTART=1)`,
     );
   }
+  // Loaded only now: spawning and the lock's FFI would cost every connecting verb start-up time.
+  const { startDaemon } = await import("./spawn.ts");
   await startDaemon(paths);
   return Client.connect({ socket: paths.socket, token: opts.token });
 }
@@ -55,54 +52,3 @@ function checkSocketDir(paths: Paths): void {
   }
 }
 
-/** Starts a background daemon and resolves once one (it, or a rival that won the lock) answers. */
-export async function startDaemon(paths: Paths): Promise<void> {
-  preparePaths(paths);
-  const [cmd, ...args] = selfCommand();
-  const child = spawn(cmd!, [...args, "daemon"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MAESTRO_DAEMON_BACKGROUND: "1" },
-  });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  let exitCode: number | null | undefined;
-  child.on("exit", (code, signal) => (exitCode = code ?? (signal ? 128 : 1)));
-  child.on("error", (err) => {
-    stderr += err.message;
-    exitCode = 1;
-  });
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let delay = 2;
-  try {
-    while (Date.now() < deadline) {
-      if (await answers(paths.socket)) return;
-      // Our daemon died and no other holds the lock: nothing is coming; say why.
-      if (exitCode !== undefined && exitCode !== 0 && !isLocked(paths.lock)) {
-        await new Promise((r) => setTimeout(r, 20)); // let the last stderr bytes arrive
-        throw new MaestroError("unavailable", `the daemon failed to start: ${lastLine(stderr) || `exit ${exitCode}`}`);
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 50);
-    }
-    throw new MaestroError("unavailable", `no daemon answered on ${paths.socket} within ${START_TIMEOUT_MS / 1000} s; see ${paths.log}`);
-  } finally {
-    child.stderr!.destroy();
-    child.unref();
-  }
-}
-
-async function answers(socket: string): Promise<boolean> {
-  try {
-    const s = await Bun.connect({ unix: socket, socket: { data() {} } });
-    s.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split("\n").at(-1)?.replace(/^maestro:\s*/, "") ?? "";
-}

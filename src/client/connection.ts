@@ -36,14 +36,19 @@ export class Client {
   private closedError: Error | undefined;
   private onWelcome: Pending | undefined;
   private closeWaiters: (() => void)[] = [];
-  welcome!: Welcome;
+  /** The daemon's answer to our hello. Requests need not wait for it: see connect(). */
+  welcome!: Promise<Welcome>;
 
   private constructor(
     private readonly sock: Socket<Client>,
     private readonly outbox: Outbox,
   ) {}
 
-  /** Connects and completes the handshake. Rejects with the socket's errno code for no daemon. */
+  /**
+   * Connects and sends the hello. Requests may follow at once — the daemon reads frames in order,
+   * so the hello and the first request share one round trip; if the hello is refused, every
+   * request fails with that refusal. Rejects with the socket's errno code when no daemon listens.
+   */
   static async connect(opts: ConnectOptions): Promise<Client> {
     let client!: Client;
     const sock = await Bun.connect<Client>({
@@ -57,7 +62,8 @@ export class Client {
     });
     client = new Client(sock, new Outbox(sock));
     sock.data = client;
-    const welcome = new Promise<unknown>((resolve, reject) => (client.onWelcome = { resolve, reject }));
+    client.welcome = new Promise<Welcome>((resolve, reject) => (client.onWelcome = { resolve: resolve as (w: unknown) => void, reject }));
+    client.welcome.catch(() => {}); // also surfaces through the requests, or through `await welcome`
     client.outbox.send(
       encodeJson(FrameKind.HELLO, {
         protocol: opts.protocol ?? PROTOCOL_VERSION,
@@ -65,7 +71,6 @@ export class Client {
         ...(opts.token ? { token: opts.token } : {}),
       }),
     );
-    client.welcome = (await welcome) as Welcome;
     return client;
   }
 

@@ -1,4 +1,6 @@
-import { reachDaemon, isNoDaemon, startDaemon } from "../client/autostart.ts";
+import { out } from "../cli/io.ts";
+import { reachDaemon, isNoDaemon } from "../client/autostart.ts";
+import { startDaemon } from "../client/spawn.ts";
 import { Client } from "../client/connection.ts";
 import { printFields, printJson, formatDuration } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -49,7 +51,9 @@ export default defineVerb({
 
 async function connectIfRunning(): Promise<Client | undefined> {
   try {
-    return await reachDaemon({ autostart: false });
+    const client = await reachDaemon({ autostart: false });
+    await client.welcome;
+    return client;
   } catch (err) {
     if (err instanceof MaestroError && err.code === "unavailable") return undefined;
     if (isNoDaemon(err)) return undefined;
@@ -60,13 +64,13 @@ async function connectIfRunning(): Promise<Client | undefined> {
 async function start(): Promise<void> {
   const running = await connectIfRunning();
   if (running) {
-    process.stdout.write(`daemon already running (pid ${running.welcome.pid})\n`);
+    out(`daemon already running (pid ${(await running.welcome).pid})\n`);
     running.close();
     return;
   }
   await startDaemon(resolvePaths());
   const client = await reachDaemon({ autostart: false });
-  process.stdout.write(`daemon started (pid ${client.welcome.pid})\n`);
+  out(`daemon started (pid ${(await client.welcome).pid})\n`);
   client.close();
 }
 
@@ -74,7 +78,7 @@ async function start(): Promise<void> {
 async function stop(verbose: boolean): Promise<void> {
   const client = await connectIfRunning();
   if (!client) {
-    if (verbose) process.stdout.write("daemon not running\n");
+    if (verbose) out("daemon not running\n");
     return;
   }
   const { pid } = await client.request("shutdown", {});
@@ -87,7 +91,7 @@ async function stop(verbose: boolean): Promise<void> {
     if (Date.now() > deadline) throw new MaestroError("timeout", `daemon pid ${pid} did not exit within ${STOP_TIMEOUT_MS / 1000} s`);
     await Bun.sleep(5);
   }
-  if (verbose) process.stdout.write(`daemon stopped (pid ${pid})\n`);
+  if (verbose) out(`daemon stopped (pid ${pid})\n`);
 }
 
 async function status(json: boolean): Promise<void> {
@@ -95,7 +99,7 @@ async function status(json: boolean): Promise<void> {
   if (!client) {
     const paths = resolvePaths();
     if (json) printJson({ running: false, socket: paths.socket, home: paths.home });
-    else process.stdout.write(`daemon not running (socket ${paths.socket})\n`);
+    else out(`daemon not running (socket ${paths.socket})\n`);
     process.exitCode = EXIT.unavailable;
     return;
   }

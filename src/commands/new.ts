@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
-import { afterDashes, defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
+import { defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import { checkName } from "../protocol/names.ts";
 
@@ -14,7 +14,6 @@ const meta: VerbMeta = {
     "maestro new api --restart on-failure -- node server.js",
     "maestro new sh1 --attach",
   ],
-  repeatable: ["env"],
 };
 
 const args = {
@@ -34,18 +33,18 @@ export default defineVerb({
   async run({ args: a, rawArgs }) {
     const name = checkName(a.name, "session name");
     const dashes = rawArgs.indexOf("--");
-    // citty and parseArgs both see flag values as words; only a stray word after the name is an error.
+    // The program and its arguments come after --: a stray word after the name is a mistake.
     if (dashes === -1 && a._.length > 1) {
       throw new MaestroError("usage", `new: put the command after --, e.g. \`maestro new ${name} -- ${a._.slice(1).join(" ")}\``);
     }
-    const given = afterDashes(rawArgs);
+    const given = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
     const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
     const stdout = process.stdout;
     const r = await ask("new", {
       name,
       command,
       cwd: resolve(a.cwd ?? "."),
-      env: repeated({ meta, args }, rawArgs, "env"),
+      env: repeated(rawArgs, "env"),
       ...(a.notify !== undefined ? { notify: a.notify as "none" } : {}),
       ...(a.restart !== undefined ? { restart: a.restart as "no" } : {}),
       log: Boolean(a.log),

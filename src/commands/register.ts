@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -26,10 +27,10 @@ export default defineVerb({
     const r = await ask("register", { name: args.name, rotate: Boolean(args.rotate) });
     if (args.json) return printJson({ name: r.name, token: r.token });
     if (args.shell) {
-      process.stdout.write(`export MAESTRO_SOCKET='${resolvePaths().socket}'\nexport MAESTRO_TOKEN='${r.token}'\n`);
+      out(`export MAESTRO_SOCKET='${resolvePaths().socket}'\nexport MAESTRO_TOKEN='${r.token}'\n`);
       return;
     }
-    process.stdout.write(
+    out(
       `${r.rotated ? "rotated" : "registered"} ${r.name}; its token (shown only now):\n${r.token}\n` +
         `give it to the agent as MAESTRO_TOKEN (\`maestro register ${r.name} --shell\` prints export lines)\n`,
     );

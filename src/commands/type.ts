@@ -12,7 +12,6 @@ const meta: VerbMeta = {
     "echo 'ls -la' | maestro type w1 - --enter",
     "maestro type w1 :wq --enter   # text first, then keys, then Enter",
   ],
-  repeatable: ["key"],
 };
 
 const args = {
@@ -29,7 +28,7 @@ export default defineVerb({
   async run({ args: a, rawArgs }) {
     let text = a.text;
     if (text === "-") text = await new Response(Bun.stdin.stream()).text();
-    const keys = repeated({ meta, args }, rawArgs, "key");
+    const keys = repeated(rawArgs, "key");
     if (text === undefined && keys.length === 0 && !a.enter) throw new MaestroError("usage", "type: nothing to type; give TEXT, - (stdin), --key or --enter");
     const r = await ask("type", { name: a.name, ...(text !== undefined ? { text } : {}), keys, enter: Boolean(a.enter) });
     if (a.json) printJson(r);

@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -14,6 +15,6 @@ export default defineVerb({
   async run({ args }) {
     const me = await ask("whoami", {});
     if (args.json) return printJson(me);
-    process.stdout.write(`${me.name} (${me.kind})\n`);
+    out(`${me.name} (${me.kind})\n`);
   },
 });

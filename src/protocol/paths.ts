@@ -3,7 +3,6 @@
  * environment, and both refuse a directory another user could tamper with: a planted socket
  * would otherwise collect every client's token.
  */
-import { createHash } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -49,7 +48,7 @@ function resolveSocket(home: string, env: Env): string {
   const inHome = join(home, "maestro.sock");
   if (Buffer.byteLength(inHome) <= MAX_SOCKET_PATH) return inHome;
   // One short, stable name per home, so two homes never share a fallback socket.
-  const tag = createHash("sha256").update(home).digest("hex").slice(0, 16);
+  const tag = new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 16);
   const base = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, "maestro") : `/tmp/maestro-${process.getuid?.() ?? 0}`;
   return join(base, `${tag}.sock`);
 }

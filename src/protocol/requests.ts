@@ -1,3 +1,5 @@
+import type { MessageView, Priority } from "./message.ts";
+
 /**
  * Every request type the daemon answers, with its arguments and result. Both sides import this
  * map, so a request and its handler cannot disagree on shape without the type checker noticing.
@@ -38,11 +40,102 @@ export interface WhoamiResult {
   kind: "operator" | "agent" | "session";
 }
 
+export interface AttachmentUpload {
+  name: string;
+  /** The file's bytes, base64. Whole attachments ride in the send request so a refused send stores nothing. */
+  data: string;
+}
+
+export interface ComposeArgs {
+  body?: string;
+  subject?: string;
+  type?: string;
+  priority?: Priority;
+  ttl_ms?: number;
+  meta?: Record<string, string>;
+  attachments?: AttachmentUpload[];
+  ack?: boolean;
+  idempotency_key?: string;
+}
+
+export interface SendArgs extends ComposeArgs {
+  /** Identity names, @group, or * (everyone but the sender). */
+  to: string[];
+  reply_to?: string;
+  thread?: string;
+}
+
+export interface SendResult {
+  id: string;
+  recipients: string[];
+  /** True when an earlier send with the same idempotency key answered; nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface ReplyArgs extends ComposeArgs {
+  id: string;
+}
+
+export interface WaitArgs {
+  id: string;
+  for: "delivered" | "read" | "reply";
+  timeout_ms: number;
+}
+
+export interface WaitResult {
+  id: string;
+  reached: "delivered" | "read" | "reply";
+  reply: MessageView | null;
+}
+
+export interface InboxArgs {
+  /** Whose inbox; default the caller. Only the operator may look at another's (a peek that marks nothing). */
+  name?: string;
+  unread?: boolean;
+  from?: string;
+  thread?: string;
+  /** Epoch milliseconds. */
+  since?: number;
+  limit?: number;
+  /** Keep the stream open: EVENT frames carry each MessageView as it arrives. */
+  follow?: boolean;
+}
+
+export interface HistoryArgs {
+  from?: string;
+  to?: string;
+  since?: number;
+  limit?: number;
+}
+
+export interface GroupArgs {
+  action: "add" | "rm" | "ls";
+  name?: string;
+  members?: string[];
+}
+
+export interface GroupResult {
+  groups: { name: string; members: string[] }[];
+}
+
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: Record<string, never>; result: ShutdownResult };
   register: { args: RegisterArgs; result: RegisterResult };
   whoami: { args: Record<string, never>; result: WhoamiResult };
+  send: { args: SendArgs; result: SendResult };
+  reply: { args: ReplyArgs; result: SendResult };
+  "message.wait": { args: WaitArgs; result: WaitResult };
+  inbox: { args: InboxArgs; result: MessageView[] };
+  read: { args: { ids: string[] }; result: MessageView[] };
+  ack: { args: { ids: string[] }; result: { acked: string[] } };
+  thread: { args: { id: string }; result: MessageView[] };
+  history: { args: HistoryArgs; result: MessageView[] };
+  search: { args: { query: string; limit?: number }; result: MessageView[] };
+  dead: { args: { limit?: number }; result: MessageView[] };
+  purge: { args: { older_than_ms: number }; result: { messages: number; blobs: number } };
+  group: { args: GroupArgs; result: GroupResult };
+  "blob.get": { args: { message: string; sha256: string }; result: { name: string; data: string } };
 }
 
 export type RequestType = keyof Requests;
@@ -173,7 +266,7 @@ export interface PeekResult {
   text: string;
 }
 
-export interface WaitArgs {
+export interface SessionWaitArgs {
   name: string;
   idle_ms?: number;
   exit?: boolean;
@@ -198,5 +291,5 @@ export interface SessionRequests {
   rm: { args: RmArgs; result: { name: string } };
   type: { args: TypeArgs; result: TypeResult };
   peek: { args: PeekArgs; result: PeekResult };
-  wait: { args: WaitArgs; result: Record<string, never> };
+  wait: { args: SessionWaitArgs; result: Record<string, never> };
 }

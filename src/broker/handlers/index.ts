@@ -12,6 +12,19 @@ import { shutdown } from "./shutdown.ts";
 import { status } from "./status.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
+import { ack } from "./ack.ts";
+import { blobGet } from "./blob-get.ts";
+import { dead } from "./dead.ts";
+import { group } from "./group.ts";
+import { history } from "./history.ts";
+import { inbox } from "./inbox.ts";
+import { messageWait } from "./message-wait.ts";
+import { purge } from "./purge.ts";
+import { read } from "./read.ts";
+import { reply } from "./reply.ts";
+import { search } from "./search.ts";
+import { send } from "./send.ts";
+import { thread } from "./thread.ts";
 import { whoami } from "./whoami.ts";
 
 export const handlers: HandlerTable = {
@@ -28,4 +41,17 @@ export const handlers: HandlerTable = {
   type,
   peek,
   wait,
+  send,
+  reply,
+  "message.wait": messageWait,
+  inbox,
+  read,
+  ack,
+  thread,
+  history,
+  search,
+  dead,
+  purge,
+  group,
+  "blob.get": blobGet,
 };

@@ -1,8 +1,8 @@
 import type { Broker, Handler } from "../types.ts";
 
-/** Unread messages addressed to a session's identity. */
-export function unreadCount(_broker: Broker, _name: string): number {
-  return 0; // wired to the message store when messaging lands
+/** Unread messages addressed to a session's identity: the same count `inbox --unread` shows. */
+export function unreadCount(broker: Broker, name: string): number {
+  return broker.store.messages.unreadCount(name, Date.now());
 }
 
 export const ls: Handler<"ls"> = ({ broker }) => broker.sessions.list().map((s) => s.info(unreadCount(broker, s.name)));

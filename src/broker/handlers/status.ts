@@ -12,5 +12,5 @@ export const status: Handler<"status"> = ({ broker }) => ({
   db: { path: broker.store.path, bytes: broker.store.bytes },
   connections: broker.clients.size,
   sessions: broker.sessions.size,
-  messages: 0,
+  messages: broker.store.messages.count(),
 });

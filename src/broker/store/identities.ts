@@ -23,6 +23,11 @@ function hashToken(token: string): Buffer {
 }
 
 export class IdentityStore {
+  /**
+   * Every send looks its recipients up here; identities change only through this class, so a
+   * cache in front of SQLite is exact (undefined = not yet loaded, null = known absent).
+   */
+  private readonly cache = new Map<string, IdentityRow | null>();
   private readonly byHash;
   private readonly byName;
   private readonly insert;
@@ -38,7 +43,13 @@ export class IdentityStore {
   }
 
   get(name: string): IdentityRow | undefined {
-    return this.byName.get(name) ?? undefined;
+    let row = this.cache.get(name);
+    if (row === undefined) {
+      row = this.byName.get(name) ?? null;
+      if (this.cache.size > 10_000) this.cache.clear(); // names probed by typos must not grow it forever
+      this.cache.set(name, row);
+    }
+    return row ?? undefined;
   }
 
   list(): IdentityRow[] {
@@ -65,6 +76,7 @@ export class IdentityStore {
     } else {
       this.insert.run(name, kind, hash, Date.now());
     }
+    this.cache.delete(name);
     return token;
   }
 
@@ -79,6 +91,7 @@ export class IdentityStore {
 
   remove(name: string): void {
     this.db.run("DELETE FROM identities WHERE name = ? AND kind != 'operator'", [name]);
+    this.cache.delete(name);
   }
 }
 

@@ -6,12 +6,15 @@ import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { MaestroError } from "../../protocol/errors.ts";
 import { IdentityStore } from "./identities.ts";
+import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 
 export class Store {
   readonly db: Database;
   readonly path: string;
   readonly identities: IdentityStore;
+  readonly messages: MessageStore;
+  private checkpointer: Worker | undefined;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
     this.path = path;
@@ -22,8 +25,11 @@ export class Store {
     this.db.run("PRAGMA synchronous = NORMAL");
     this.db.run("PRAGMA busy_timeout = 5000");
     this.db.run("PRAGMA foreign_keys = ON");
+    // Checkpoints run in a worker thread (./checkpointer.ts), never inside a send's COMMIT.
+    this.db.run("PRAGMA wal_autocheckpoint = 0");
     this.migrate(migrations);
     this.identities = new IdentityStore(this.db);
+    this.messages = new MessageStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */
@@ -71,7 +77,31 @@ export class Store {
     return total;
   }
 
+  /**
+   * Starts the checkpointing worker. If it fails, SQLite's own checkpoints (in the COMMIT that
+   * crosses ~4 MB of WAL) take over, so the WAL never grows without bound.
+   */
+  startCheckpointer(onError: (msg: string) => void, intervalMs = 200): void {
+    const fallback = (msg: string) => {
+      onError(`${msg}; falling back to checkpoints on commit`);
+      this.db.run("PRAGMA wal_autocheckpoint = 1000");
+    };
+    try {
+      const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
+      worker.onmessage = (e: MessageEvent<string>) => {
+        if (e.data.startsWith("checkpoint failed")) onError(e.data);
+      };
+      worker.onerror = (e) => fallback(`checkpoint worker died: ${e.message}`);
+      worker.postMessage({ path: this.path, intervalMs });
+      (worker as Worker & { unref(): void }).unref(); // Bun's Worker has unref; the DOM typing lacks it
+      this.checkpointer = worker;
+    } catch (err) {
+      fallback(`checkpoint worker did not start: ${(err as Error).message}`);
+    }
+  }
+
   close(): void {
+    this.checkpointer?.terminate();
     // A checkpoint folds the WAL back so a stopped daemon leaves one self-contained file.
     try {
       this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");

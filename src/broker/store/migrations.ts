@@ -35,4 +35,68 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO identities (name, kind, created_at) VALUES ('operator', 'operator', unixepoch('subsec') * 1000);
     `,
   },
+  {
+    version: 3,
+    name: "messages",
+    // Message ids are time-sortable integers (ms << 10 | counter). Per-recipient state lives in
+    // deliveries; the partial index serves the unread inbox in priority-then-FIFO order directly.
+    // Every index here is paid by every send, so there are only the ones queries need: a
+    // message's deliveries are found through its recipients list and the primary key, and purge
+    // deletes deliveries itself (no foreign-key cascade, which would scan per deleted message).
+    sql: `
+      CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        sender          TEXT NOT NULL,
+        recipients      TEXT NOT NULL,
+        subject         TEXT NOT NULL DEFAULT '',
+        body            TEXT NOT NULL DEFAULT '',
+        type            TEXT NOT NULL,
+        priority        INTEGER NOT NULL,
+        thread_id       INTEGER NOT NULL,
+        in_reply_to     INTEGER,
+        metadata        TEXT,
+        attachments     TEXT,
+        idempotency_key TEXT,
+        ack             INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER
+      ) STRICT;
+      CREATE INDEX messages_thread ON messages (thread_id, id);
+      CREATE INDEX messages_idem ON messages (sender, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX messages_reply ON messages (in_reply_to) WHERE in_reply_to IS NOT NULL;
+
+      CREATE TABLE deliveries (
+        recipient    TEXT NOT NULL,
+        message_id   INTEGER NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'read', 'acked', 'expired', 'dead')),
+        priority     INTEGER NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        delivered_at INTEGER,
+        read_at      INTEGER,
+        acked_at     INTEGER,
+        redeliver_at INTEGER,
+        dead_reason  TEXT,
+        PRIMARY KEY (recipient, message_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX deliveries_unread ON deliveries (recipient, priority, message_id) WHERE status IN ('queued', 'delivered');
+      CREATE INDEX deliveries_redeliver ON deliveries (redeliver_at) WHERE redeliver_at IS NOT NULL;
+      CREATE INDEX deliveries_dead ON deliveries (recipient, message_id) WHERE status = 'dead';
+      CREATE INDEX deliveries_seen ON deliveries (recipient, message_id) WHERE status IN ('read', 'acked');
+
+      CREATE TABLE group_members (
+        name   TEXT NOT NULL,
+        member TEXT NOT NULL,
+        PRIMARY KEY (name, member)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Filled in batches by the indexer, off the send path (FTS5 halves insert throughput);
+      -- meta 'fts_indexed_to' is the highest message id indexed.
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (subject, body, content = 'messages', content_rowid = 'id');
+      INSERT INTO meta (key, value) VALUES ('fts_indexed_to', '0');
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_indexed_to') BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, subject, body) VALUES ('delete', old.id, old.subject, old.body);
+      END;
+    `,
+  },
 ];

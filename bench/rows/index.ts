@@ -1,0 +1,12 @@
+/**
+ * Every row, in the order the table prints them. A new row: add `rows/<id>.ts` exporting a Row
+ * (see lib/types.ts) and list it here.
+ */
+import type { Row } from "../lib.ts";
+import followLatency from "./follow-latency.ts";
+import inbox1m from "./inbox-1m.ts";
+import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
+import redisXaddC1 from "./redis-xadd-c1.ts";
+import redisXaddC50 from "./redis-xadd-c50.ts";
+
+export const ROWS: Row[] = [statusVsSendKeys, sendVsSendKeys, redisXaddC1, redisXaddC50, followLatency, inbox1m];

@@ -1,0 +1,3 @@
+import { durableSendsRow } from "./durable-sends.ts";
+
+export default durableSendsRow(1);

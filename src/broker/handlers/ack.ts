@@ -1,0 +1,9 @@
+import { MaestroError } from "../../protocol/errors.ts";
+import { optStrings } from "../args.ts";
+import type { Handler } from "../types.ts";
+
+export const ack: Handler<"ack"> = async ({ broker, client }, args) => {
+  const ids = optStrings(args, "ids");
+  if (ids.length === 0) throw new MaestroError("usage", "ack: give at least one message id");
+  return { acked: await broker.router.ack(client.identity, ids) };
+};

@@ -1,0 +1,32 @@
+import { MaestroError } from "../../protocol/errors.ts";
+import { checkName } from "../../protocol/names.ts";
+import { optString, optStrings, reqString } from "../args.ts";
+import { requireOperator } from "../auth.ts";
+import type { Handler } from "../types.ts";
+
+export const group: Handler<"group"> = async ({ broker, client }, args) => {
+  const action = reqString(args, "action");
+  const store = broker.store;
+  if (action === "ls") {
+    const name = optString(args, "name");
+    const groups = store.messages.groups();
+    if (name === undefined) return { groups };
+    const one = groups.find((g) => g.name === checkName(name, "group name"));
+    if (!one) throw new MaestroError("not_found", `no group @${name}`);
+    return { groups: [one] };
+  }
+  if (action !== "add" && action !== "rm") throw new MaestroError("usage", `group: unknown action "${action}"; use add, rm or ls`);
+  requireOperator(client.identity, "change groups");
+  const name = checkName(reqString(args, "name").replace(/^@/, ""), "group name");
+  const members = optStrings(args, "members").map((m) => checkName(m, "member name"));
+  if (action === "add") {
+    if (members.length === 0) throw new MaestroError("usage", "group add: name at least one member");
+    const unknown = members.filter((m) => !store.identities.get(m));
+    if (unknown.length > 0) throw new MaestroError("not_found", `group add: no identity ${unknown.map((u) => `"${u}"`).join(", ")}`);
+    await broker.router.writer.write(() => store.messages.groupAdd(name, members));
+  } else {
+    const removed = await broker.router.writer.write(() => store.messages.groupRemove(name, members));
+    if (removed === 0) throw new MaestroError("not_found", members.length ? `group rm: @${name} has none of those members` : `no group @${name}`);
+  }
+  return { groups: store.messages.groups().filter((g) => g.name === name) };
+};

@@ -1,0 +1,58 @@
+import { MaestroError } from "../../protocol/errors.ts";
+import { parseId } from "../../protocol/message.ts";
+import { checkName } from "../../protocol/names.ts";
+import { optBool, optInt, optString } from "../args.ts";
+import type { Subscriber } from "../messaging/router.ts";
+import { messageView } from "../views.ts";
+import type { Handler } from "../types.ts";
+
+/** A follower whose socket holds this much unread stops getting pushes until it drains. */
+const FOLLOW_HIGH_WATER = 1024 * 1024;
+
+export const inbox: Handler<"inbox"> = async (ctx, args) => {
+  const { broker, client } = ctx;
+  const me = client.identity;
+  const name = optString(args, "name") ?? me.name;
+  checkName(name, "identity name");
+  const own = name === me.name;
+  if (!own && me.kind !== "operator") throw new MaestroError("forbidden", `only the operator may look at ${name}'s inbox`);
+  if (!broker.store.identities.get(name)) throw new MaestroError("not_found", `no identity "${name}"`);
+  const thread = optString(args, "thread");
+
+  if (optBool(args, "follow")) {
+    if (!own) throw new MaestroError("usage", "inbox --follow follows your own inbox only");
+    const stream = ctx.openStream();
+    let paused = false;
+    const sub: Subscriber = {
+      deliver(view) {
+        if (paused || stream.backlog > FOLLOW_HIGH_WATER) {
+          paused = true;
+          return false;
+        }
+        stream.event(view);
+        return true;
+      },
+    };
+    const unsubscribe = broker.router.subscribe(name, sub);
+    stream.onCancel(unsubscribe);
+    stream.onDrain(() => {
+      if (!paused) return;
+      paused = false;
+      void broker.router.catchUp(name, sub);
+    });
+    setImmediate(() => void broker.router.catchUp(name, sub));
+    return [];
+  }
+
+  const rows = broker.store.messages.inbox({
+    recipient: name,
+    unreadOnly: optBool(args, "unread"),
+    from: optString(args, "from"),
+    thread: thread === undefined ? undefined : parseId(thread),
+    sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,
+    limit: optInt(args, "limit", 1, 10_000) ?? 50,
+    now: Date.now(),
+  });
+  if (own) await broker.router.listed(rows);
+  return rows.map((r) => messageView(r, r));
+};

@@ -1,0 +1,163 @@
+/**
+ * Turns a send request into a message row, checking everything first: no bad input stores
+ * anything. Recipients are resolved here (names, @groups, *).
+ */
+import { MaestroError } from "../../protocol/errors.ts";
+import { PRIORITIES, parseId, noSuchMessage, type Priority } from "../../protocol/message.ts";
+import { checkName } from "../../protocol/names.ts";
+import type { Identity } from "../../protocol/messages.ts";
+import type { Config } from "../config.ts";
+import type { Store } from "../store/index.ts";
+import type { MessageRow } from "../store/messages.ts";
+import { BlobStore } from "../blobs.ts";
+import { optBool, optInt, optString, optStrings } from "../args.ts";
+import type { WireArgs } from "../types.ts";
+
+export interface Draft {
+  row: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
+  recipients: string[];
+  files: { name: string; bytes: Uint8Array }[];
+}
+
+const TYPE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+const META_KEY_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const MAX_META_BYTES = 16 * 1024;
+const MAX_RECIPIENT_EXPRS = 256;
+
+export function compose(store: Store, config: Config, sender: Identity, args: WireArgs, now: number): Draft {
+  const to = optStrings(args, "to");
+  if (to.length === 0) throw new MaestroError("usage", "send: name a recipient: an identity, @group or *");
+  if (to.length > MAX_RECIPIENT_EXPRS) throw new MaestroError("usage", `send: at most ${MAX_RECIPIENT_EXPRS} recipients per send`);
+  const recipients = resolveRecipients(store, sender.name, to);
+
+  const subject = optString(args, "subject") ?? "";
+  const body = optString(args, "body") ?? "";
+  if (body.length === 0 && subject.trim().length === 0) {
+    throw new MaestroError("usage", "send: the message is empty: give a body (an argument, or - for stdin) or --subject");
+  }
+  const bodyBytes = Buffer.byteLength(body);
+  if (bodyBytes > config.limits.body_bytes) {
+    throw new MaestroError("too_large", `send: the body is ${bodyBytes} bytes, over the limit of ${config.limits.body_bytes} (limits.body_bytes)`);
+  }
+  if (Buffer.byteLength(subject) > 1024 || /[\r\n]/.test(subject)) {
+    throw new MaestroError("usage", "send: --subject must be one line of at most 1024 bytes");
+  }
+
+  const type = optString(args, "type") ?? "notification";
+  if (!TYPE_RE.test(type)) throw new MaestroError("usage", `send: invalid --type "${type}": use a-z 0-9 _ - (e.g. request, task, status)`);
+  const priorityName = optString(args, "priority") ?? "normal";
+  const priority = PRIORITIES.indexOf(priorityName as Priority);
+  if (priority < 0) throw new MaestroError("usage", `send: invalid --priority "${priorityName}": use urgent, high, normal or low`);
+  const ttl = optInt(args, "ttl_ms", 1, 10 * 365 * 86_400_000);
+
+  let threadId: number | null = null;
+  let inReplyTo: number | null = null;
+  const replyTo = optString(args, "reply_to");
+  if (replyTo !== undefined) {
+    const parent = visibleMessage(store, sender, replyTo);
+    inReplyTo = parent.id;
+    threadId = parent.thread_id;
+  }
+  const thread = optString(args, "thread");
+  if (thread !== undefined) {
+    const t = visibleMessage(store, sender, thread).thread_id;
+    if (threadId !== null && threadId !== t) throw new MaestroError("usage", "send: --reply-to and --thread name different threads");
+    threadId = t;
+  }
+
+  const metadata = checkMeta(args.meta);
+  const key = optString(args, "idempotency_key");
+  if (key !== undefined && (key.length === 0 || key.length > 200)) {
+    throw new MaestroError("usage", "send: --idempotency-key must be 1–200 characters");
+  }
+  const files = checkAttachments(config, args.attachments);
+
+  return {
+    recipients,
+    files,
+    row: {
+      sender: sender.name,
+      recipients: JSON.stringify(recipients),
+      subject,
+      body,
+      type,
+      priority,
+      thread_id: threadId,
+      in_reply_to: inReplyTo,
+      metadata: metadata === null ? null : JSON.stringify(metadata),
+      attachments: files.length === 0 ? null : JSON.stringify(files.map((f) => ({ name: f.name, size: f.bytes.byteLength, sha256: BlobStore.digest(f.bytes) }))),
+      idempotency_key: key ?? null,
+      ack: optBool(args, "ack") ? 1 : 0,
+      created_at: now,
+      expires_at: ttl === undefined ? null : now + ttl,
+    },
+  };
+}
+
+/** Names must be identities; @group expands to its members; * is everyone but the sender. */
+export function resolveRecipients(store: Store, sender: string, exprs: string[]): string[] {
+  const out = new Set<string>();
+  for (const expr of exprs) {
+    if (expr === "*") {
+      for (const id of store.identities.list()) if (id.name !== sender) out.add(id.name);
+    } else if (expr.startsWith("@")) {
+      const group = checkName(expr.slice(1), "group name");
+      const members = store.messages.groupMembers(group);
+      if (members.length === 0) throw new MaestroError("not_found", `no group @${group} (or it has no members): see \`maestro group ls\``);
+      for (const m of members) if (m !== sender) out.add(m);
+    } else {
+      const name = checkName(expr, "recipient");
+      if (!store.identities.get(name)) {
+        throw new MaestroError("not_found", `unknown recipient "${name}": no session or registered identity has that name (see \`maestro ls\`)`);
+      }
+      out.add(name);
+    }
+  }
+  if (out.size === 0) throw new MaestroError("not_found", "send: no recipients left (a group of only yourself, or * with no one else)");
+  return [...out];
+}
+
+/**
+ * A message the caller may see: its sender, a recipient, or the operator. Anything else looks
+ * exactly like an id that does not exist, so nothing about other people's messages leaks.
+ */
+export function visibleMessage(store: Store, who: Identity, idText: string): MessageRow {
+  const id = parseId(idText);
+  const m = store.messages.get(id);
+  if (!m) throw noSuchMessage(idText);
+  if (who.kind === "operator" || m.sender === who.name || store.messages.delivery(who.name, id)) return m;
+  throw noSuchMessage(idText);
+}
+
+function checkMeta(meta: unknown): Record<string, string> | null {
+  if (meta === undefined || meta === null) return null;
+  if (typeof meta !== "object" || Array.isArray(meta)) throw new MaestroError("usage", "send: --meta must be KEY=VALUE pairs");
+  const entries = Object.entries(meta as Record<string, unknown>);
+  if (entries.length === 0) return null;
+  for (const [k, v] of entries) {
+    if (!META_KEY_RE.test(k)) throw new MaestroError("usage", `send: invalid --meta key "${k}": use A-Z a-z 0-9 _ . -`);
+    if (typeof v !== "string") throw new MaestroError("usage", `send: --meta ${k} must have a string value`);
+  }
+  if (Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES) throw new MaestroError("too_large", `send: --meta is over ${MAX_META_BYTES} bytes`);
+  return meta as Record<string, string>;
+}
+
+function checkAttachments(config: Config, raw: unknown): { name: string; bytes: Uint8Array }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new MaestroError("usage", "send: attachments must be a list");
+  return raw.map((a: unknown) => {
+    const { name, data } = (a ?? {}) as { name?: unknown; data?: unknown };
+    if (typeof name !== "string" || !/^[^/\\\0]{1,255}$/.test(name) || name === "." || name === "..") {
+      throw new MaestroError("usage", `send: invalid attachment name ${JSON.stringify(name)}`);
+    }
+    if (typeof data !== "string") throw new MaestroError("usage", `send: attachment ${name} has no data`);
+    const bytes = Buffer.from(data, "base64");
+    if (bytes.byteLength > config.limits.attachment_bytes) {
+      throw new MaestroError(
+        "too_large",
+        `send: attachment ${name} is ${bytes.byteLength} bytes, over the limit of ${config.limits.attachment_bytes} (limits.attachment_bytes)`,
+      );
+    }
+    return { name, bytes: new Uint8Array(bytes) };
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Group commit: every write asked for within one tick of the event loop runs in one SQLite
+ * transaction, each inside its own savepoint so one failing op cannot take the others down.
+ * Callers' promises settle only after COMMIT — durable before acknowledged — and there is one
+ * commit per tick however many connections sent, instead of one per message.
+ */
+import type { Database, Statement } from "bun:sqlite";
+
+interface Op {
+  run(): unknown;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+export class Writer {
+  private queue: Op[] = [];
+  private scheduled = false;
+  // Prepared once: db.run(sql) would compile each statement again on every batch.
+  private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Statement>;
+
+  constructor(db: Database) {
+    this.sql = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      savepoint: db.prepare("SAVEPOINT op"),
+      release: db.prepare("RELEASE op"),
+      rollbackTo: db.prepare("ROLLBACK TO op"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+    };
+  }
+
+  write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs everything queued now; used by the tick and before shutdown. */
+  flush(): void {
+    this.scheduled = false;
+    const ops = this.queue;
+    if (ops.length === 0) return;
+    this.queue = [];
+    const results: { ok: boolean; value: unknown }[] = [];
+    try {
+      const { begin, savepoint, release, rollbackTo, commit } = this.sql;
+      begin.run();
+      for (const op of ops) {
+        savepoint.run();
+        try {
+          results.push({ ok: true, value: op.run() });
+          release.run();
+        } catch (err) {
+          rollbackTo.run();
+          release.run();
+          results.push({ ok: false, value: err });
+        }
+      }
+      commit.run();
+    } catch (err) {
+      // The commit itself failed (disk full, I/O error): nothing of this batch is stored.
+      try {
+        this.sql.rollback.run();
+      } catch {
+        // no transaction left to roll back
+      }
+      for (const op of ops) op.reject(err);
+      return;
+    }
+    ops.forEach((op, i) => (results[i]!.ok ? op.resolve(results[i]!.value) : op.reject(results[i]!.value)));
+  }
+}

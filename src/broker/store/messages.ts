@@ -1,0 +1,309 @@
+/**
+ * Messages, deliveries and groups: every SQL statement messaging runs. Statements are prepared
+ * once; callers batch writes inside `transaction()` (the router's group commit).
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { DeliveryStatus } from "../../protocol/message.ts";
+
+export interface MessageRow {
+  id: number;
+  sender: string;
+  recipients: string;
+  subject: string;
+  body: string;
+  type: string;
+  priority: number;
+  thread_id: number;
+  in_reply_to: number | null;
+  metadata: string | null;
+  attachments: string | null;
+  idempotency_key: string | null;
+  ack: number;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface DeliveryRow {
+  recipient: string;
+  status: DeliveryStatus;
+  attempts: number;
+  delivered_at: number | null;
+  read_at: number | null;
+  acked_at: number | null;
+  dead_reason: string | null;
+}
+
+export type InboxRow = MessageRow & DeliveryRow;
+
+export interface InboxQuery {
+  recipient: string;
+  unreadOnly: boolean;
+  from?: string;
+  thread?: number;
+  sinceId: number;
+  limit: number;
+  now: number;
+}
+
+export interface HistoryQuery {
+  /** Only messages this identity sent or received; undefined = all (the operator). */
+  party?: string;
+  from?: string;
+  to?: string;
+  sinceId: number;
+  limit: number;
+}
+
+const MESSAGE_COLS =
+  "m.id, m.sender, m.recipients, m.subject, m.body, m.type, m.priority, m.thread_id, m.in_reply_to, m.metadata, m.attachments, m.idempotency_key, m.ack, m.created_at, m.expires_at";
+const DELIVERY_COLS = "d.recipient, d.status, d.attempts, d.delivered_at, d.read_at, d.acked_at, d.dead_reason";
+const INBOX_FILTERS = `d.recipient = $recipient
+  AND (m.expires_at IS NULL OR m.expires_at > $now)
+  AND ($from IS NULL OR m.sender = $from)
+  AND ($thread IS NULL OR m.thread_id = $thread)
+  AND +d.message_id >= $sinceId`; // unary +: keep the range out of index choice, or SQLite scans the primary key instead of deliveries_unread
+
+type Params = Record<string, string | number | null>;
+
+export class MessageStore {
+  private readonly s: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {
+    const q = (sql: string) => db.query(sql);
+    this.s = {
+      maxId: q("SELECT max(id) AS id FROM messages"),
+      insertMessage: q(`INSERT INTO messages (id, sender, recipients, subject, body, type, priority, thread_id, in_reply_to,
+        metadata, attachments, idempotency_key, ack, created_at, expires_at)
+        VALUES ($id, $sender, $recipients, $subject, $body, $type, $priority, $thread_id, $in_reply_to,
+        $metadata, $attachments, $idempotency_key, $ack, $created_at, $expires_at)`),
+      insertDelivery: q("INSERT INTO deliveries (recipient, message_id, status, priority) VALUES (?, ?, 'queued', ?)"),
+      idempotent: q("SELECT id FROM messages WHERE sender = ? AND idempotency_key = ? AND created_at >= ? ORDER BY id LIMIT 1"),
+      get: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.id = ?`),
+      delivery: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.recipient = ? AND d.message_id = ?`),
+      inboxUnread: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.status IN ('queued', 'delivered') AND ${INBOX_FILTERS}
+        ORDER BY d.priority, d.message_id LIMIT $limit`),
+      inboxSeen: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.status IN ('read', 'acked') AND ${INBOX_FILTERS}
+        ORDER BY d.message_id DESC LIMIT $limit`),
+      markDelivered: q(`UPDATE deliveries SET status = 'delivered', delivered_at = $now, attempts = attempts + 1,
+        redeliver_at = CASE WHEN $ackWait IS NULL THEN NULL ELSE $now + $ackWait END
+        WHERE recipient = $recipient AND message_id = $id AND status = 'queued'`),
+      redelivered: q(`UPDATE deliveries SET attempts = attempts + 1, redeliver_at = $next
+        WHERE recipient = $recipient AND message_id = $id`),
+      parkRedelivery: q("UPDATE deliveries SET redeliver_at = NULL WHERE recipient = ? AND message_id = ?"),
+      markRead: q(`UPDATE deliveries SET status = CASE WHEN status = 'acked' THEN 'acked' ELSE 'read' END,
+        delivered_at = coalesce(delivered_at, $now), read_at = coalesce(read_at, $now)
+        WHERE recipient = $recipient AND message_id = $id AND status IN ('queued', 'delivered', 'read', 'acked')`),
+      markAcked: q(`UPDATE deliveries SET status = 'acked', delivered_at = coalesce(delivered_at, $now),
+        read_at = coalesce(read_at, $now), acked_at = coalesce(acked_at, $now), redeliver_at = NULL
+        WHERE recipient = $recipient AND message_id = $id AND status IN ('queued', 'delivered', 'read', 'acked')`),
+      markDead: q(`UPDATE deliveries SET status = 'dead', dead_reason = ?, redeliver_at = NULL
+        WHERE recipient = ? AND message_id = ?`),
+      redeliveryDue: q(`SELECT d.recipient, d.message_id AS id, d.attempts FROM deliveries d
+        WHERE d.redeliver_at IS NOT NULL AND d.redeliver_at <= ? AND d.status IN ('delivered', 'read') LIMIT 1000`),
+      expiredBetween: q("SELECT id, recipients FROM messages WHERE expires_at > ? AND expires_at <= ?"),
+      markExpired: q(`UPDATE deliveries SET status = 'expired', redeliver_at = NULL
+        WHERE recipient = ? AND message_id = ? AND status IN ('queued', 'delivered')`),
+      thread: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.thread_id = ? ORDER BY m.id`),
+      dead: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.status = 'dead' AND ($recipient IS NULL OR d.recipient = $recipient) ORDER BY d.message_id LIMIT $limit`),
+      search: q(`SELECT ${MESSAGE_COLS} FROM messages_fts f JOIN messages m ON m.id = f.rowid
+        WHERE messages_fts MATCH $query
+        AND ($party IS NULL OR m.sender = $party OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.recipient = $party))
+        ORDER BY f.rank LIMIT $limit`),
+      purgeDeliveries: q("DELETE FROM deliveries WHERE message_id IN (SELECT id FROM messages WHERE created_at < ?)"),
+      purge: q("DELETE FROM messages WHERE created_at < ?"),
+      unreadCount: q(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)`),
+      firstReply: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.in_reply_to = ? ORDER BY m.id LIMIT 1`),
+      queuedFor: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)
+        ORDER BY d.priority, d.message_id LIMIT $limit`),
+      countMessages: q("SELECT count(*) AS n FROM messages"),
+      groupAdd: q("INSERT OR IGNORE INTO group_members (name, member) VALUES (?, ?)"),
+      groupRm: q("DELETE FROM group_members WHERE name = ? AND member = ?"),
+      groupDrop: q("DELETE FROM group_members WHERE name = ?"),
+      groupMembers: q("SELECT member FROM group_members WHERE name = ? ORDER BY member"),
+      groups: q("SELECT name, group_concat(member, ',') AS members FROM (SELECT * FROM group_members ORDER BY name, member) GROUP BY name"),
+      attachmentsInUse: q("SELECT attachments FROM messages WHERE attachments IS NOT NULL"),
+      ftsIndexedTo: q("SELECT CAST(value AS INTEGER) AS id FROM meta WHERE key = 'fts_indexed_to'"),
+      ftsIndex: q(`INSERT INTO messages_fts (rowid, subject, body)
+        SELECT id, subject, body FROM messages WHERE id > $from ORDER BY id LIMIT $limit`),
+      ftsMaxIn: q("SELECT max(id) AS id FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $limit)"),
+      ftsSetIndexedTo: q("UPDATE meta SET value = CAST($id AS TEXT) WHERE key = 'fts_indexed_to'"),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  maxId(): number {
+    return (this.s.maxId!.get() as { id: number | null }).id ?? 0;
+  }
+
+  insert(row: MessageRow, recipients: string[]): void {
+    this.s.insertMessage!.run(row as unknown as Params);
+    for (const r of recipients) this.s.insertDelivery!.run(r, row.id, row.priority);
+  }
+
+  findIdempotent(sender: string, key: string, since: number): number | undefined {
+    return (this.s.idempotent!.get(sender, key, since) as { id: number } | null)?.id;
+  }
+
+  get(id: number): MessageRow | undefined {
+    return (this.s.get!.get(id) as MessageRow | null) ?? undefined;
+  }
+
+  delivery(recipient: string, id: number): DeliveryRow | undefined {
+    return (this.s.delivery!.get(recipient, id) as DeliveryRow | null) ?? undefined;
+  }
+
+  deliveriesOf(m: MessageRow): DeliveryRow[] {
+    return (JSON.parse(m.recipients) as string[]).flatMap((r) => this.delivery(r, m.id) ?? []);
+  }
+
+  /** Unread first (priority, then FIFO), then — unless unreadOnly — read ones, newest first. */
+  inbox(q: InboxQuery): InboxRow[] {
+    const p: Params = { recipient: q.recipient, now: q.now, from: q.from ?? null, thread: q.thread ?? null, sinceId: q.sinceId, limit: q.limit };
+    const rows = this.s.inboxUnread!.all(p) as InboxRow[];
+    if (!q.unreadOnly && rows.length < q.limit) {
+      rows.push(...(this.s.inboxSeen!.all({ ...p, limit: q.limit - rows.length }) as InboxRow[]));
+    }
+    return rows;
+  }
+
+  /** queued → delivered; returns whether this call made the transition. */
+  markDelivered(recipient: string, id: number, now: number, ackWait: number | null): boolean {
+    return this.s.markDelivered!.run({ recipient, id, now, ackWait }).changes > 0;
+  }
+
+  recordRedelivery(recipient: string, id: number, next: number): void {
+    this.s.redelivered!.run({ recipient, id, next });
+  }
+
+  /** No live subscriber to redeliver to: wait until one subscribes. */
+  parkRedelivery(recipient: string, id: number): void {
+    this.s.parkRedelivery!.run(recipient, id);
+  }
+
+  markRead(recipient: string, id: number, now: number): boolean {
+    return this.s.markRead!.run({ recipient, id, now }).changes > 0;
+  }
+
+  markAcked(recipient: string, id: number, now: number): boolean {
+    return this.s.markAcked!.run({ recipient, id, now }).changes > 0;
+  }
+
+  markDead(recipient: string, id: number, reason: string): void {
+    this.s.markDead!.run(reason, recipient, id);
+  }
+
+  redeliveryDue(now: number): { recipient: string; id: number; attempts: number }[] {
+    return this.s.redeliveryDue!.all(now) as { recipient: string; id: number; attempts: number }[];
+  }
+
+  /**
+   * Marks expired the unread deliveries of messages whose TTL ran out in (from, to]. Walks the
+   * expiry index and the deliveries' primary key, never a scan of all unread deliveries.
+   */
+  expireBetween(from: number, to: number): number {
+    let n = 0;
+    for (const m of this.s.expiredBetween!.all(from, to) as { id: number; recipients: string }[]) {
+      for (const r of JSON.parse(m.recipients) as string[]) n += this.s.markExpired!.run(r, m.id).changes;
+    }
+    return n;
+  }
+
+  thread(threadId: number): MessageRow[] {
+    return this.s.thread!.all(threadId) as MessageRow[];
+  }
+
+  history(q: HistoryQuery): MessageRow[] {
+    const where = ["m.id >= $sinceId"];
+    if (q.party !== undefined) {
+      where.push("(m.sender = $party OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.recipient = $party))");
+    }
+    if (q.from !== undefined) where.push("m.sender = $from");
+    if (q.to !== undefined) where.push("EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.recipient = $to)");
+    const sql = `SELECT ${MESSAGE_COLS} FROM messages m WHERE ${where.join(" AND ")} ORDER BY m.id DESC LIMIT $limit`;
+    const p: Params = { sinceId: q.sinceId, limit: q.limit };
+    if (q.party !== undefined) p.party = q.party;
+    if (q.from !== undefined) p.from = q.from;
+    if (q.to !== undefined) p.to = q.to;
+    return this.db.query(sql).all(p) as MessageRow[];
+  }
+
+  search(query: string, party: string | undefined, limit: number): MessageRow[] {
+    return this.s.search!.all({ query, party: party ?? null, limit }) as MessageRow[];
+  }
+
+  dead(recipient: string | undefined, limit: number): InboxRow[] {
+    return this.s.dead!.all({ recipient: recipient ?? null, limit }) as InboxRow[];
+  }
+
+  /** Run inside a transaction: deliveries first, then their messages. */
+  purge(before: number): number {
+    this.s.purgeDeliveries!.run(before);
+    return this.s.purge!.run(before).changes;
+  }
+
+  /** Every blob digest still referenced by a message. */
+  attachmentDigests(): Set<string> {
+    const out = new Set<string>();
+    for (const { attachments } of this.s.attachmentsInUse!.all() as { attachments: string }[]) {
+      for (const a of JSON.parse(attachments) as { sha256: string }[]) out.add(a.sha256);
+    }
+    return out;
+  }
+
+  /**
+   * Adds up to `limit` not-yet-indexed messages to the full-text index, in id order. Returns how
+   * many; 0 means the index is complete. Run inside a transaction.
+   */
+  indexBatch(limit: number): number {
+    const from = (this.s.ftsIndexedTo!.get() as { id: number }).id;
+    const to = (this.s.ftsMaxIn!.get({ from, limit }) as { id: number | null }).id;
+    if (to === null) return 0;
+    const n = this.s.ftsIndex!.run({ from, limit }).changes;
+    this.s.ftsSetIndexedTo!.run({ id: to });
+    return n;
+  }
+
+  unreadCount(recipient: string, now: number): number {
+    return (this.s.unreadCount!.get({ recipient, now }) as { n: number }).n;
+  }
+
+  firstReply(id: number): MessageRow | undefined {
+    return (this.s.firstReply!.get(id) as MessageRow | null) ?? undefined;
+  }
+
+  /** What a new live subscriber is owed: queued and delivered-but-unread, in inbox order. */
+  pendingFor(recipient: string, now: number, limit: number): InboxRow[] {
+    return this.s.queuedFor!.all({ recipient, now, limit }) as InboxRow[];
+  }
+
+  count(): number {
+    return (this.s.countMessages!.get() as { n: number }).n;
+  }
+
+  groupAdd(name: string, members: string[]): void {
+    for (const m of members) this.s.groupAdd!.run(name, m);
+  }
+
+  groupRemove(name: string, members: string[]): number {
+    if (members.length === 0) return this.s.groupDrop!.run(name).changes;
+    let n = 0;
+    for (const m of members) n += this.s.groupRm!.run(name, m).changes;
+    return n;
+  }
+
+  groupMembers(name: string): string[] {
+    return (this.s.groupMembers!.all(name) as { member: string }[]).map((r) => r.member);
+  }
+
+  groups(): { name: string; members: string[] }[] {
+    return (this.s.groups!.all() as { name: string; members: string }[]).map((g) => ({ name: g.name, members: g.members.split(",") }));
+  }
+}

@@ -1,0 +1,57 @@
+import { out } from "../cli/io.ts";
+import { withClient } from "../cli/client.ts";
+import { composeArgs, composeFlags } from "../cli/compose.ts";
+import { messageFull } from "../cli/messages.ts";
+import { printJson } from "../cli/output.ts";
+import { defineVerb } from "../cli/verb.ts";
+import { parseDuration } from "../protocol/duration.ts";
+import { MaestroError } from "../protocol/errors.ts";
+import type { WaitResult } from "../protocol/requests.ts";
+
+export default defineVerb({
+  meta: {
+    name: "send",
+    description:
+      "Send a durable message to an identity, @group or * (everyone else). Prints the id once the message is committed. The sender is always you (MAESTRO_TOKEN).",
+    examples: [
+      "maestro send w1 'run the tests and report'",
+      "git diff | maestro send reviewer - --subject 'please review' --priority high",
+      "maestro send @workers 'stop and commit' --ack",
+      "maestro send w1 'fix #12' --type task --wait reply --timeout 30m --json",
+    ],
+  },
+  args: {
+    to: { type: "positional", required: true, description: "Recipient: NAME, @GROUP or *; several with commas" },
+    body: { type: "positional", required: false, description: "The message; - reads stdin" },
+    ...composeFlags,
+    "reply-to": { type: "string", description: "Answer message ID (same thread)" },
+    thread: { type: "string", description: "Post into the thread of message ID" },
+    wait: { type: "enum", options: ["delivered", "read", "reply"], description: "Block until delivered, read or replied to" },
+    timeout: { type: "string", description: "With --wait: give up after this long, exit 4 (default 10m)" },
+  },
+  async run({ args, rawArgs }) {
+    const timeout = args.timeout === undefined ? 10 * 60_000 : parseDuration(args.timeout, "--timeout");
+    if (args.timeout !== undefined && !args.wait) throw new MaestroError("usage", "send: --timeout goes with --wait");
+    const request = {
+      to: args.to.split(",").filter(Boolean),
+      ...(await composeArgs(args.body, args, rawArgs)),
+      ...(args["reply-to"] ? { reply_to: args["reply-to"] } : {}),
+      ...(args.thread ? { thread: args.thread } : {}),
+    };
+    await withClient(async (client) => {
+      const sent = await client.request("send", request);
+      if (!args.wait) return args.json ? printJson(sent) : void out(`${sent.id}\n`);
+      // The id goes out first, so a script has it even if the wait times out.
+      if (!args.json) out(`${sent.id}\n`);
+      let waited: WaitResult;
+      try {
+        waited = await client.request("message.wait", { id: sent.id, for: args.wait as WaitResult["reached"], timeout_ms: timeout });
+      } catch (err) {
+        if (args.json) printJson({ ...sent, wait: { for: args.wait, timed_out: true } });
+        throw err;
+      }
+      if (args.json) return printJson({ ...sent, wait: waited });
+      if (waited.reply) out(`\n${messageFull(waited.reply)}`);
+    });
+  },
+});
