@@ -117,16 +117,20 @@ describe("daemon lifecycle", () => {
     expect(pids.size).toBe(1);
     const [pid] = pids;
     expect(pid).toBe(h.daemonPid());
-    // no loser daemon lingers: only one process of this binary has this home open
-    const procs = (await Bun.$`pgrep -f ${BIN}`.nothrow().text()).trim().split("\n").filter(Boolean).map(Number);
-    const ours = procs.filter((p) => {
-      try {
-        return require("node:fs").readFileSync(`/proc/${p}/environ`, "utf8").includes(`MAESTRO_HOME=${h.home}\0`);
-      } catch {
-        return false;
-      }
-    });
-    expect(ours).toEqual([pid]);
+    // no loser daemon lingers: soon only one process of this binary has this home open (a loser
+    // exits as soon as it finds the lock taken, but may still be on its way out right now)
+    const ours = async () => {
+      const procs = (await Bun.$`pgrep -f ${BIN}`.nothrow().text()).trim().split("\n").filter(Boolean).map(Number);
+      return procs.filter((p) => {
+        try {
+          return require("node:fs").readFileSync(`/proc/${p}/environ`, "utf8").includes(`MAESTRO_HOME=${h.home}\0`);
+        } catch {
+          return false;
+        }
+      });
+    };
+    await waitFor(async () => (await ours()).length === 1, 5000).catch(() => {});
+    expect(await ours()).toEqual([pid]);
   });
 });
 

@@ -161,7 +161,7 @@ describe("sessions: bad input", () => {
       [["new", "b2", "cat"], /put the command after --/],
       [["kill", "b", "--signal", "FROB"], /unknown signal "FROB"/],
       [["peek", "b", "--lines", "many"], /--lines must be a whole number/],
-      [["wait", "b", "--idle", "soon"], /--idle: "soon" is not a duration/],
+      [["wait", "b", "--idle", "soon"], /--idle: invalid duration "soon"/],
       [["wait", "b"], /give --idle DUR, --exit or --match RE/],
       [["wait", "b", "--match", "("], /--match: /],
       [["type", "b", "--key", "Hyper-Q"], /unknown key "Hyper-Q"/],

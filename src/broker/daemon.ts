@@ -15,7 +15,6 @@ import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
 import { BlobStore } from "./blobs.ts";
 import { Router } from "./messaging/router.ts";
-import { Sessions } from "../pty/registry.ts";
 import { join } from "node:path";
 
 /** How long programs get to exit after the hang-up at shutdown before they are killed. */
@@ -55,6 +54,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
 async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
   const { paths, store, log, lock, config } = parts;
+  // Loaded only once we hold the lock: the terminal emulator is the heaviest module, and a daemon
+  // that loses the start-up race should exit without paying for it.
+  const { Sessions } = await import("../pty/registry.ts");
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
   const blobs = new BlobStore(paths.home);
   const router = new Router(store, config, blobs, log);
