@@ -15,3 +15,4 @@ export * from "./lib/dtach.ts";
 export * from "./lib/redis.ts";
 export * from "./lib/procfs.ts";
 export * from "./lib/report.ts";
+export * from "./lib/ptyclient.ts";

@@ -3,10 +3,20 @@
  * (see lib/types.ts) and list it here.
  */
 import type { Row } from "../lib.ts";
+import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
 import followLatency from "./follow-latency.ts";
 import inbox1m from "./inbox-1m.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
 
-export const ROWS: Row[] = [statusVsSendKeys, sendVsSendKeys, redisXaddC1, redisXaddC50, followLatency, inbox1m];
+export const ROWS: Row[] = [
+  statusVsSendKeys,
+  sendVsSendKeys,
+  redisXaddC1,
+  redisXaddC50,
+  followLatency,
+  inbox1m,
+  attachThroughput,
+  attachThroughputTmux,
+];

@@ -2,7 +2,7 @@
  * The control frames' JSON shapes, and helpers to encode and decode them. DATA frames carry raw
  * bytes behind a u32 stream id and never go through JSON.
  */
-import { FrameError, FrameKind, encodeFrame, type Frame } from "./frame.ts";
+import { FrameError, FrameKind, HEADER_BYTES, MAX_FRAME, encodeFrame, type Frame } from "./frame.ts";
 import type { ErrorCode } from "./errors.ts";
 
 export interface Hello {
@@ -139,10 +139,17 @@ export function decodeJson<K extends JsonKind>(frame: Frame & { kind: K }): Json
 
 /** DATA payload: u32 big-endian stream id, then raw bytes. */
 export function encodeData(stream: number, bytes: Uint8Array): Uint8Array {
-  const payload = new Uint8Array(4 + bytes.byteLength);
-  new DataView(payload.buffer).setUint32(0, stream);
-  payload.set(bytes, 4);
-  return encodeFrame(FrameKind.DATA, payload);
+  // One allocation and one copy: this is the terminal relay's hot path.
+  if (bytes.byteLength + 4 > MAX_FRAME) {
+    throw new FrameError(`frame payload of ${bytes.byteLength + 4} bytes exceeds the maximum of ${MAX_FRAME}`);
+  }
+  const out = new Uint8Array(HEADER_BYTES + 4 + bytes.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 1 + 4 + bytes.byteLength);
+  out[4] = FrameKind.DATA;
+  view.setUint32(HEADER_BYTES, stream);
+  out.set(bytes, HEADER_BYTES + 4);
+  return out;
 }
 
 export function decodeData(frame: Frame): { stream: number; bytes: Uint8Array } {

@@ -30,9 +30,15 @@ export interface SessionLimits {
 
 export type SessionEvent = { type: "output"; bytes: Uint8Array } | { type: "exit"; code: number | null; signal: string | null; restarting: boolean };
 
-/** Parse at most this much per tick while output flows: a few ms of work, then the relay again. */
-const PARSE_SLICE = 128 * 1024;
+/** Parse at most this much per tick: a few ms of work, then the relay again. */
+const PARSE_SLICE = 256 * 1024;
 const PARSE_INTERVAL_MS = 50;
+/**
+ * Output faster than this per tick is a flood: the tracker waits it out rather than compete with
+ * the relay for the CPU. What it falls behind by stays in the ring (and the mode switches in what
+ * the ring drops are kept), and anyone who needs the screen catches it up on the spot.
+ */
+const FLOOD_BYTES_PER_TICK = 64 * 1024;
 /** After the program exits, how long to wait for the PTY's last bytes (a grandchild may hold it open). */
 const EOF_GRACE_MS = 200;
 const RESTART_MIN_MS = 250;
@@ -62,6 +68,8 @@ export class Session {
   private removed = false;
   private restartTimer: Timer | undefined;
   private parseTimer: Timer | undefined;
+  /** Where the ring ended at the last parse tick: how much flowed since. */
+  private tickMark = 0;
   private log: FileSink | undefined;
   /** The PTY reached end of file: everything the program wrote has been read. */
   private eof = false;
@@ -128,7 +136,9 @@ export class Session {
 
   private readonly parseTick = (): void => {
     this.parseTimer = undefined;
-    this.screen.catchUp(this.ring, PARSE_SLICE);
+    const flowing = this.ring.end - this.tickMark;
+    this.tickMark = this.ring.end;
+    if (flowing <= FLOOD_BYTES_PER_TICK) this.screen.catchUp(this.ring, PARSE_SLICE);
     if (this.screen.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   };
 

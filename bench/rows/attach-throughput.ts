@@ -1,0 +1,106 @@
+/**
+ * Attached throughput (SPEC §9: ≥ dtach, with screen tracking on). A program writes 80 MB of
+ * text lines into its PTY while one client is attached; the client is a real PTY this process
+ * reads as fast as it can. Timed from the keystroke that starts the program's output to the
+ * moment the end marker it prints last reaches the client's terminal.
+ */
+import { interleave, median, ptyClient, startDtach, startMaestro, startTmux, tempDir, waitFor, type Cell, type Row } from "../lib.ts";
+
+const BYTES = 80_000_000;
+/** Waits for Enter, writes BYTES of 64-byte lines, then the marker (split so only the output contains it). */
+const PROGRAM = `read x; yes 'the quick brown fox jumps over the lazy dog 0123456789 abcdefghij' | head -c ${BYTES}; echo "END""-MARK"; exec cat >/dev/null`;
+const MARK = "END-MARK";
+
+const row: Row = {
+  id: "attach-throughput",
+  figure: "attached throughput, program writes 80 MB (client: a real PTY)",
+  peer: "dtach",
+  needs: ["dtach"],
+  target: { better: "higher", ratio: 1.0 },
+  async run({ quick, scope, log }) {
+    const rounds = quick ? 1 : 3;
+    const maestro = await startMaestro(scope);
+    const dir = tempDir(scope, "mbd");
+    let n = 0;
+    const samplers = {
+      maestro: async () => {
+        const name = `t${n++}`;
+        await maestro.run(["new", name, "--", "sh", "-c", PROGRAM]);
+        const c = ptyClient(scope, maestro.argv("attach", name), maestro.env);
+        await waitFor("the attach to draw", () => c.bytes > 0);
+        const ms = await typeAndTime(c);
+        await c.close();
+        await maestro.run(["rm", "--force", name]);
+        return ms;
+      },
+      dtach: async () => {
+        const sock = `${dir}/d${n++}.sock`;
+        const d = await startDtach(scope, sock, ["sh", "-c", PROGRAM]);
+        const c = ptyClient(scope, ["dtach", "-a", sock, "-Ez"], maestro.env);
+        await Bun.sleep(100); // dtach -a prints nothing until there is output: give it time to connect
+        const ms = await typeAndTime(c);
+        await c.close();
+        process.kill(d.pid, "SIGTERM");
+        return ms;
+      },
+    };
+    log(`${rounds} rounds of 80 MB each, interleaved`);
+    const s = await interleave(samplers, rounds);
+    return { maestro: rate(s.maestro), peer: rate(s.dtach) };
+  },
+};
+
+/** Same 80 MB under tmux, for reference: tmux redraws a screen rather than relaying bytes. */
+export const attachThroughputTmux: Row = {
+  id: "attach-throughput-tmux",
+  figure: "attached throughput, program writes 80 MB, vs tmux (client: a real PTY)",
+  peer: "tmux",
+  needs: ["tmux"],
+  target: { better: "higher", ratio: 1.0 },
+  async run({ quick, scope, log }) {
+    const rounds = quick ? 1 : 3;
+    const maestro = await startMaestro(scope);
+    const tmux = await startTmux(scope, "sleep 100000");
+    let n = 0;
+    const samplers = {
+      maestro: async () => {
+        const name = `t${n++}`;
+        await maestro.run(["new", name, "--", "sh", "-c", PROGRAM]);
+        const c = ptyClient(scope, maestro.argv("attach", name), maestro.env);
+        await waitFor("the attach to draw", () => c.bytes > 0);
+        const ms = await typeAndTime(c);
+        await c.close();
+        await maestro.run(["rm", "--force", name]);
+        return ms;
+      },
+      tmux: async () => {
+        const name = `t${n++}`;
+        const { mustRun } = await import("../lib.ts");
+        await mustRun([...tmux.cmd, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", PROGRAM], { env: tmux.env });
+        const c = ptyClient(scope, [...tmux.cmd, "attach", "-t", name], tmux.env);
+        await waitFor("tmux to draw", () => c.bytes > 0);
+        const ms = await typeAndTime(c);
+        await c.close();
+        await mustRun([...tmux.cmd, "kill-session", "-t", name], { env: tmux.env });
+        return ms;
+      },
+    };
+    log(`${rounds} rounds of 80 MB each, interleaved`);
+    const s = await interleave(samplers, rounds);
+    return { maestro: rate(s.maestro), peer: rate(s.tmux) };
+  },
+};
+
+async function typeAndTime(c: ReturnType<typeof ptyClient>): Promise<number> {
+  const t0 = performance.now();
+  const done = c.waitFor(MARK, t0, 120_000);
+  c.type("\r");
+  return done;
+}
+
+function rate(ms: number[]): Cell {
+  const m = median(ms);
+  return { kind: "value", value: BYTES / 1e6 / (m / 1000), unit: "MB/s", detail: `median of ${ms.length}, ${(m / 1000).toFixed(2)} s` };
+}
+
+export default row;
