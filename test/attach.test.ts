@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { TestHome, waitFor } from "./helpers.ts";
+import { BIN, TestHome, waitFor } from "./helpers.ts";
 import { diffTerminals, render, Tty } from "./tty.ts";
 
 const h = new TestHome();
@@ -88,6 +88,25 @@ describe("attach", () => {
     expect(seen).toHaveLength(2); // the echo of the typed line and cat's copy: once each
     again.type("\x1c");
     expect(await again.exit()).toBe(0);
+  });
+
+  test("the outer terminal's settings are restored exactly, and output is not post-processed (bare LF stays LF)", async () => {
+    await h.ok(["new", "w", "--", "sh", "-c", "stty -opost; read x; printf 'ab\\ncd'; exec cat"]);
+    const before = join(h.home, "stty-before");
+    const after = join(h.home, "stty-after");
+    const shell = new Tty(h, [], 80, 24, {}, ["sh", "-c", `stty -g > ${before}; ${BIN} attach w; stty -g > ${after}`]);
+    ttys.push(shell);
+    await shell.settle();
+    shell.type("\r");
+    await shell.waitScreen(/cd/);
+    // the program turned off its own output processing: "\n" moves down without a carriage return
+    const rows = shell.screen();
+    const ab = rows.indexOf("ab");
+    expect(ab).toBeGreaterThanOrEqual(0);
+    expect(rows[ab + 1]).toBe("  cd");
+    shell.type("\x1c");
+    await waitFor(() => existsSync(after) && readFileSync(after, "utf8").endsWith("\n"));
+    expect(readFileSync(after, "utf8")).toBe(readFileSync(before, "utf8"));
   });
 
   test("--detach-key changes the key; a bad one is a usage error", async () => {

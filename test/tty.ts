@@ -14,9 +14,10 @@ export class Tty {
   private lastData = Date.now();
   code: number | undefined;
 
-  constructor(h: TestHome, args: string[], cols = 80, rows = 24, env: Record<string, string> = {}) {
+  /** Runs `maestro <args>`, or `argv` as given when set. */
+  constructor(h: TestHome, args: string[], cols = 80, rows = 24, env: Record<string, string> = {}, argv?: string[]) {
     this.term = new Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true, logLevel: "off" });
-    this.proc = Bun.spawn([BIN, ...args], {
+    this.proc = Bun.spawn(argv ?? [BIN, ...args], {
       env: { ...h.env, ...env },
       terminal: {
         cols,

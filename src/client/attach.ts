@@ -67,7 +67,12 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   }
   const detach = override ? override.key : parseDetachKey(result.detach_key);
 
+  // Raw mode as a terminal multiplexer needs it: the runtime's raw mode leaves output processing
+  // (OPOST) on, which would turn the program's bare line feeds into CR LF. stty saves the exact
+  // settings first and puts them back at the end.
+  const saved = stty("-g");
   stdin.setRawMode(true);
+  stty("-opost");
   const onInput = (chunk: Buffer) => {
     const at = detach === undefined ? -1 : chunk.indexOf(detach);
     const keys = at === -1 ? chunk : chunk.subarray(0, at);
@@ -93,11 +98,18 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     // Leave the outer terminal as we found it: normal screen, default modes, cooked input.
     writeAll((alt.active ? LEAVE_ALT_SCREEN : "") + RESET_MODES);
     stdin.setRawMode(false);
+    if (saved) stty(saved);
     client.cancel(id);
     client.close();
   }
   writeAll(`\r\n${ending.line}\r\n`);
   return ending.exit;
+}
+
+/** Runs stty on our terminal (stdin); its output, or undefined if it failed. */
+function stty(arg: string): string | undefined {
+  const r = Bun.spawnSync(["stty", arg], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
+  return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
 }
 
 function clamp(n: number | undefined, max: number, fallback: number): number {
