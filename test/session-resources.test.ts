@@ -100,4 +100,29 @@ describe("session resources", () => {
       slow.dispose();
     }
   }, 60_000);
+
+  test("a client that fell behind by less than the ring catches up from it: every byte, in order, no redraw", async () => {
+    const h = home("[sessions]\nhigh_water_bytes = 65536\nlow_water_bytes = 8192\nring_bytes = 16777216\n");
+    await h.start();
+    await h.ok(["new", "cu", "--", "sh", "-c", "read x; seq 1 400000; echo DONE-$((6*7)); exec cat"]);
+    const slow = new Tty(h, ["attach", "cu", "--read-only"]);
+    try {
+      await slow.settle();
+      slow.kill("SIGSTOP");
+      await h.ok(["type", "cu", "--enter"]);
+      await h.ok(["wait", "cu", "--match", "DONE-42", "--timeout", "30s"]);
+      const held = (JSON.parse(await h.ok(["ls", "--json"]))[0] as { attached: { stalled: boolean }[] }).attached;
+      expect(held.map((a) => a.stalled)).toEqual([true]);
+      slow.kill("SIGCONT");
+      await slow.waitScreen(/400000\nDONE-42/, 30_000);
+      // The client's own scrollback holds an unbroken run of lines: nothing was skipped or redrawn.
+      const lines = slow.allText().split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+      expect(lines.length).toBeGreaterThan(4000);
+      expect(lines.at(-1)).toBe(400000);
+      expect(lines.every((n, i) => i === 0 || n === lines[i - 1]! + 1)).toBe(true);
+    } finally {
+      slow.kill("SIGCONT");
+      slow.dispose();
+    }
+  }, 60_000);
 });

@@ -143,8 +143,9 @@ export function encodeData(stream: number, bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength + 4 > MAX_FRAME) {
     throw new FrameError(`frame payload of ${bytes.byteLength + 4} bytes exceeds the maximum of ${MAX_FRAME}`);
   }
-  const out = new Uint8Array(HEADER_BYTES + 4 + bytes.byteLength);
-  const view = new DataView(out.buffer);
+  // allocUnsafe: every byte is written below, so zero-filling first would be wasted work.
+  const out: Uint8Array = Buffer.allocUnsafe(HEADER_BYTES + 4 + bytes.byteLength);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, 1 + 4 + bytes.byteLength);
   out[4] = FrameKind.DATA;
   view.setUint32(HEADER_BYTES, stream);

@@ -1,8 +1,10 @@
 /**
- * One attached client. It gets the restored screen, then live output — unless it stops reading:
+ * One attached client. It gets the restored screen, then live output — unless it falls behind:
  * past the high-water mark of bytes queued toward it, it is skipped (the program and the other
- * clients are not held back), and once its queue falls under the low-water mark it gets a fresh
- * screen instead of the bytes it missed. So the daemon holds at most high-water bytes per client.
+ * clients are not held back). Once its queue falls under the low-water mark it catches up: from
+ * the session's ring if the ring still holds what it missed (nothing lost, nothing parsed), else
+ * with a fresh screen. So the daemon holds at most about high-water bytes per client, and a client
+ * that is merely slower than the program costs no more than one that keeps up.
  */
 import type { ServerStream } from "../broker/stream.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
@@ -19,6 +21,8 @@ const RESNAPSHOT_MIN_MS = 100;
 
 export class Attachment {
   stalled = false;
+  /** Ring offset up to which this client has been sent the output. */
+  private sentTo: number;
   private lastSnapshot = 0;
   private resumeTimer: Timer | undefined;
 
@@ -34,6 +38,7 @@ export class Attachment {
     /** Called once when this client is gone, whichever side ended it. */
     private readonly onGone: () => void,
   ) {
+    this.sentTo = session.ring.end;
     stream.onDrain(() => {
       if (this.stalled) this.resume();
     });
@@ -50,11 +55,12 @@ export class Attachment {
   sendSnapshot(history: number): void {
     this.lastSnapshot = Date.now();
     const screen = this.session.currentScreen();
+    this.sentTo = this.session.ring.end;
     const enc = new TextEncoder();
     this.stream.data(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)));
   }
 
-  /** Live output from the program. */
+  /** Live output from the program (already in the ring). */
   live(bytes: Uint8Array): void {
     if (this.stalled) {
       if (this.stream.backlog <= this.water.low) this.resume();
@@ -65,10 +71,22 @@ export class Attachment {
       return;
     }
     this.stream.data(bytes);
+    this.sentTo = this.session.ring.end;
   }
 
   private resume(): void {
     if (this.resumeTimer || !this.stream.open) return;
+    const ring = this.session.ring;
+    if (this.sentTo >= ring.start) {
+      // The ring still holds everything it missed: send that, up to the high-water mark at a time.
+      for (const piece of ring.since(this.sentTo)) {
+        if (this.stream.backlog > this.water.high) return; // more on the next drain
+        this.stream.data(piece);
+        this.sentTo += piece.byteLength;
+      }
+      this.stalled = false;
+      return;
+    }
     const wait = this.lastSnapshot + RESNAPSHOT_MIN_MS - Date.now();
     if (wait > 0) {
       this.resumeTimer = setTimeout(() => {
@@ -79,7 +97,7 @@ export class Attachment {
     }
     if (this.stream.backlog > this.water.low) return; // the next drain or output will try again
     this.stalled = false;
-    // History already reached this client; only the screen is redrawn.
+    // What it missed is gone from the ring: redraw the screen (its history already reached it).
     this.sendSnapshot(0);
   }
 
