@@ -3,12 +3,15 @@
  * (see lib/types.ts) and list it here.
  */
 import type { Row } from "../lib.ts";
+import attachLatency from "./attach-latency.ts";
 import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
 import followLatency from "./follow-latency.ts";
+import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
+import sessionCycles from "./session-cycles.ts";
 
 export const ROWS: Row[] = [
   statusVsSendKeys,
@@ -19,4 +22,7 @@ export const ROWS: Row[] = [
   inbox1m,
   attachThroughput,
   attachThroughputTmux,
+  attachLatency,
+  idleShellsRss,
+  sessionCycles,
 ];

@@ -9,7 +9,7 @@ export default defineVerb({
   },
   args: {
     name: { type: "positional", required: true, description: "The session" },
-    force: { type: "boolean", description: "Hang up on (then kill) a running program first" },
+    force: { type: "boolean", description: "Kill a running program (SIGKILL to its process group) first" },
   },
   async run({ args }) {
     const r = await ask("rm", { name: args.name, force: Boolean(args.force) });

@@ -1,8 +1,9 @@
 /**
  * The screen tracker: a headless xterm fed the session's output, so `attach` can redraw the
- * screen exactly and `peek`/`wait --match` can read it. Parsing (~34 MB/s) is slower than relaying,
- * so it never runs per chunk: the session feeds it in bounded slices on a timer, and catches it
- * up synchronously only when someone needs the screen (attach, peek, a slow client's resume).
+ * screen exactly and `peek` can read it. Parsing (~34 MB/s) is slower than relaying, so it never
+ * runs per chunk: the session creates a tracker only when someone first needs the screen (building
+ * it from the ring), then feeds it in bounded slices on a timer, and catches it up synchronously
+ * whenever the screen is needed (attach, peek, a resize, a client that fell past the ring).
  * If the program outruns it by more than the ring holds, the tracker skips to the ring's start,
  * replaying the mode switches it skipped (see ModeMemo) so modes and alternate screen stay right.
  */
@@ -28,8 +29,6 @@ export class Screen {
   private readonly serializer = new SerializeAddon();
   /** Offset (in the session's output) of the next byte to parse. */
   parsed = 0;
-  /** Mode switches inside output dropped from the ring before it was parsed. */
-  readonly skipped = new ModeMemo();
 
   constructor(cols: number, rows: number, scrollback: number) {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: "off" });
@@ -41,11 +40,14 @@ export class Screen {
     return (this.term as unknown as XtermCore)._core ?? {};
   }
 
-  /** Parses up to `budget` bytes of what the ring holds past `parsed`. Returns bytes parsed. */
-  catchUp(ring: Ring, budget = Infinity): number {
+  /**
+   * Parses up to `budget` bytes of what the ring holds past `parsed`; `skipped` holds the mode
+   * switches of any bytes the ring dropped before they were parsed. Returns bytes parsed.
+   */
+  catchUp(ring: Ring, skipped: ModeMemo, budget = Infinity): number {
     if (this.parsed < ring.start) {
       // The ring dropped bytes we never parsed: replay their mode switches, then carry on.
-      const replay = this.skipped.take();
+      const replay = skipped.take();
       if (replay) this.write(replay);
       this.parsed = ring.start;
     }

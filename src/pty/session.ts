@@ -7,7 +7,7 @@ import type { FileSink, Subprocess } from "bun";
 import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
 import type { Attachment } from "./attachment.ts";
 import { Ring } from "./ring.ts";
-import { Screen } from "./screen.ts";
+import { ModeMemo, Screen } from "./screen.ts";
 
 export interface SessionSpec {
   name: string;
@@ -48,7 +48,10 @@ const RESTART_STABLE_MS = 10_000;
 
 export class Session {
   readonly ring: Ring;
-  readonly screen: Screen;
+  /** Created on first need: an idle session nobody looks at costs no terminal emulator. */
+  private tracker: Screen | undefined;
+  /** Mode switches in output the ring dropped before the tracker parsed it. */
+  private readonly skipped = new ModeMemo();
   readonly clients = new Set<Attachment>();
   readonly createdAt = Date.now();
   lastActivity = Date.now();
@@ -77,6 +80,8 @@ export class Session {
   private readonly listeners = new Set<(e: SessionEvent) => void>();
   private exitWaiters: (() => void)[] = [];
 
+  private readonly scrollback: number;
+
   constructor(
     readonly spec: SessionSpec,
     limits: SessionLimits,
@@ -85,7 +90,7 @@ export class Session {
     this.cols = spec.cols;
     this.rows = spec.rows;
     this.ring = new Ring(limits.ring_bytes);
-    this.screen = new Screen(spec.cols, spec.rows, limits.scrollback_lines);
+    this.scrollback = limits.scrollback_lines;
     if (spec.logPath) this.log = Bun.file(spec.logPath).writer({ highWaterMark: 64 * 1024 });
   }
 
@@ -125,27 +130,30 @@ export class Session {
     this.log?.write(bytes);
     for (const c of this.clients) c.live(bytes);
     if (this.listeners.size > 0) for (const l of this.listeners) l({ type: "output", bytes });
-    this.parseTimer ??= setTimeout(this.parseTick, PARSE_INTERVAL_MS);
+    if (this.tracker) this.parseTimer ??= setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   }
 
   /** Unparsed output leaving the ring: keep its mode switches for the tracker. */
   private readonly onDrop = (piece: Uint8Array, offset: number): void => {
-    const unparsed = offset + piece.byteLength - this.screen.parsed;
-    if (unparsed > 0) this.screen.skipped.scan(unparsed >= piece.byteLength ? piece : piece.subarray(piece.byteLength - unparsed));
+    const unparsed = offset + piece.byteLength - (this.tracker?.parsed ?? 0);
+    if (unparsed > 0) this.skipped.scan(unparsed >= piece.byteLength ? piece : piece.subarray(piece.byteLength - unparsed));
   };
 
   private readonly parseTick = (): void => {
     this.parseTimer = undefined;
     const flowing = this.ring.end - this.tickMark;
     this.tickMark = this.ring.end;
-    if (flowing <= FLOOD_BYTES_PER_TICK) this.screen.catchUp(this.ring, PARSE_SLICE);
-    if (this.screen.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
+    const tracker = this.tracker;
+    if (!tracker) return;
+    if (flowing <= FLOOD_BYTES_PER_TICK) tracker.catchUp(this.ring, this.skipped, PARSE_SLICE);
+    if (tracker.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   };
 
   /** The tracker, caught up with every byte so far. */
   currentScreen(): Screen {
-    this.screen.catchUp(this.ring);
-    return this.screen;
+    this.tracker ??= new Screen(this.cols, this.rows, this.scrollback);
+    this.tracker.catchUp(this.ring, this.skipped);
+    return this.tracker;
   }
 
   private onEof(): void {
@@ -215,8 +223,7 @@ export class Session {
   /** Resizes the PTY and the tracker (after it has parsed everything drawn at the old size). */
   resize(cols: number, rows: number): void {
     if (cols === this.cols && rows === this.rows) return;
-    this.screen.catchUp(this.ring);
-    this.screen.resize(cols, rows);
+    this.currentScreen().resize(cols, rows);
     this.cols = cols;
     this.rows = rows;
     this.term?.resize(cols, rows);
@@ -249,8 +256,8 @@ export class Session {
   }
 
   /**
-   * Ends the session for good: hang up on the program (its whole process group), then kill it if
-   * it lingers, close the PTY and the log, and free the tracker.
+   * Ends the session for good: hang up on the program (its whole process group) and kill it if it
+   * lingers past `graceMs` (0: kill at once), close the PTY and the log, and free the tracker.
    */
   async destroy(graceMs: number): Promise<void> {
     this.removed = true;
@@ -261,11 +268,11 @@ export class Session {
     if (this.running) {
       const pid = this.pid;
       try {
-        process.kill(-pid, "SIGHUP");
+        process.kill(-pid, graceMs > 0 ? "SIGHUP" : "SIGKILL");
       } catch {
-        this.proc?.kill("SIGHUP");
+        this.proc?.kill(graceMs > 0 ? "SIGHUP" : "SIGKILL");
       }
-      if (!(await this.exited(graceMs))) {
+      if (graceMs === 0 || !(await this.exited(graceMs))) {
         try {
           process.kill(-pid, "SIGKILL");
         } catch {
@@ -277,7 +284,8 @@ export class Session {
     this.closePty();
     await this.log?.end();
     this.log = undefined;
-    this.screen.dispose();
+    this.tracker?.dispose();
+    this.tracker = undefined;
   }
 
   info(unread: number): SessionInfo {
