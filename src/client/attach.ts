@@ -28,6 +28,8 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     throw new MaestroError("usage", "attach needs a terminal: stdin is not a TTY (use `maestro peek` to read a session, `maestro type` to send it input)");
   }
   const override = opts.detachKey === undefined ? undefined : { key: parseDetachKey(opts.detachKey) };
+  // The terminal's exact settings, saved while we connect (a process start is off the critical path).
+  const savedP = stty("-g");
   const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
   const size = () => ({ cols: clamp(process.stdout.columns, 1000, 80), rows: clamp(process.stdout.rows, 500, 24) });
   const alt = new AltScreenWatch();
@@ -63,16 +65,17 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     result = await reply;
   } catch (err) {
     client.close();
+    await savedP;
     throw err;
   }
   const detach = override ? override.key : parseDetachKey(result.detach_key);
 
   // Raw mode as a terminal multiplexer needs it: the runtime's raw mode leaves output processing
-  // (OPOST) on, which would turn the program's bare line feeds into CR LF. stty saves the exact
-  // settings first and puts them back at the end.
-  const saved = stty("-g");
+  // (OPOST) on, which would turn the program's bare line feeds into CR LF. The restored screen
+  // uses CR LF throughout, so it may be drawn while stty is still switching OPOST off.
+  const saved = await savedP;
   stdin.setRawMode(true);
-  stty("-opost");
+  const rawP = stty("-opost");
   const onInput = (chunk: Buffer) => {
     const at = detach === undefined ? -1 : chunk.indexOf(detach);
     const keys = at === -1 ? chunk : chunk.subarray(0, at);
@@ -97,8 +100,9 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     stdin.pause();
     // Leave the outer terminal as we found it: normal screen, default modes, cooked input.
     writeAll((alt.active ? LEAVE_ALT_SCREEN : "") + RESET_MODES);
+    await rawP;
     stdin.setRawMode(false);
-    if (saved) stty(saved);
+    if (saved) await stty(saved);
     client.cancel(id);
     client.close();
   }
@@ -107,9 +111,14 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
 }
 
 /** Runs stty on our terminal (stdin); its output, or undefined if it failed. */
-function stty(arg: string): string | undefined {
-  const r = Bun.spawnSync(["stty", arg], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
-  return r.exitCode === 0 ? r.stdout.toString().trim() : undefined;
+async function stty(arg: string): Promise<string | undefined> {
+  try {
+    const p = Bun.spawn(["stty", arg], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
+    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+    return code === 0 ? out.trim() : undefined;
+  } catch {
+    return undefined; // no stty: the runtime's raw mode alone
+  }
 }
 
 function clamp(n: number | undefined, max: number, fallback: number): number {
