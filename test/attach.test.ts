@@ -172,6 +172,16 @@ describe("attach", () => {
     await h.ok(["wait", "w", "--match", "still here", "--timeout", "5s"]);
   });
 
+  test("new --attach creates and attaches in one go; the session outlives the detach", async () => {
+    const t = tty(["new", "w", "--attach", "--", "cat"], 90, 30);
+    await t.settle();
+    t.type("hello-new\r");
+    await t.waitScreen(/hello-new\s+hello-new/);
+    t.type("\x1c");
+    expect(await t.exit()).toBe(0);
+    expect(JSON.parse(await h.ok(["ls", "--json"]))[0]).toMatchObject({ name: "w", state: "running", clients: 0, cols: 90, rows: 30 });
+  });
+
   test("attach to an unknown session exits 3; with stdin not a terminal, exit 2", async () => {
     const t = tty(["attach", "nope"]);
     expect(await t.exit()).toBe(3);

@@ -125,4 +125,19 @@ describe("session resources", () => {
       slow.dispose();
     }
   }, 60_000);
+
+  test("bad [sessions] config stops the daemon at start-up, naming the key", async () => {
+    for (const [config, re] of [
+      ["[sessions]\nring_bytes = 100\n", /"sessions.ring_bytes" must be an integer of at least 4096/],
+      ["[sessions]\nlow_water_bytes = 2000000\n", /"sessions.low_water_bytes" must be below "sessions.high_water_bytes"/],
+      ["[sessions]\ndetach_key = \"q\"\n", /"sessions.detach_key": invalid detach key "q"/],
+      ["[sessions]\nbogus = 1\n", /unknown key "sessions.bogus"/],
+    ] as const) {
+      const h = home(config);
+      const r = await h.run(["daemon", "start"]);
+      expect(r.code, config).toBe(5); // the daemon failed to start, saying why
+      expect(r.stderr, config).toMatch(/^maestro: the daemon failed to start: config /);
+      expect(r.stderr, config).toMatch(re);
+    }
+  });
 });

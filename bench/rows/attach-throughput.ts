@@ -4,7 +4,7 @@
  * reads as fast as it can. Timed from the keystroke that starts the program's output to the
  * moment the end marker it prints last reaches the client's terminal.
  */
-import { interleave, median, ptyClient, startDtach, startMaestro, startTmux, tempDir, waitFor, type Cell, type Row } from "../lib.ts";
+import { interleave, median, mustRun, ptyClient, startDtach, startMaestro, startTmux, tempDir, waitFor, type Cell, type MaestroHome, type Row, type Scope } from "../lib.ts";
 
 const BYTES = 80_000_000;
 /** Waits for Enter, writes BYTES of 64-byte lines, then the marker (split so only the output contains it). */
@@ -23,16 +23,7 @@ const row: Row = {
     const dir = tempDir(scope, "mbd");
     let n = 0;
     const samplers = {
-      maestro: async () => {
-        const name = `t${n++}`;
-        await maestro.run(["new", name, "--", "sh", "-c", PROGRAM]);
-        const c = ptyClient(scope, maestro.argv("attach", name), maestro.env);
-        await waitFor("the attach to draw", () => c.bytes > 0);
-        const ms = await typeAndTime(c);
-        await c.close();
-        await maestro.run(["rm", "--force", name]);
-        return ms;
-      },
+      maestro: () => maestroRound(scope, maestro, `t${n++}`),
       dtach: async () => {
         const sock = `${dir}/d${n++}.sock`;
         const d = await startDtach(scope, sock, ["sh", "-c", PROGRAM]);
@@ -63,19 +54,9 @@ export const attachThroughputTmux: Row = {
     const tmux = await startTmux(scope, "sleep 100000");
     let n = 0;
     const samplers = {
-      maestro: async () => {
-        const name = `t${n++}`;
-        await maestro.run(["new", name, "--", "sh", "-c", PROGRAM]);
-        const c = ptyClient(scope, maestro.argv("attach", name), maestro.env);
-        await waitFor("the attach to draw", () => c.bytes > 0);
-        const ms = await typeAndTime(c);
-        await c.close();
-        await maestro.run(["rm", "--force", name]);
-        return ms;
-      },
+      maestro: () => maestroRound(scope, maestro, `t${n++}`),
       tmux: async () => {
         const name = `t${n++}`;
-        const { mustRun } = await import("../lib.ts");
         await mustRun([...tmux.cmd, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", PROGRAM], { env: tmux.env });
         const c = ptyClient(scope, [...tmux.cmd, "attach", "-t", name], tmux.env);
         await waitFor("tmux to draw", () => c.bytes > 0);
@@ -90,6 +71,17 @@ export const attachThroughputTmux: Row = {
     return { maestro: rate(s.maestro), peer: rate(s.tmux) };
   },
 };
+
+/** One maestro round: a session, a client attached in a PTY, the timed 80 MB, then both gone. */
+async function maestroRound(scope: Scope, maestro: MaestroHome, name: string): Promise<number> {
+  await maestro.run(["new", name, "--", "sh", "-c", PROGRAM]);
+  const c = ptyClient(scope, maestro.argv("attach", name), maestro.env);
+  await waitFor("the attach to draw", () => c.bytes > 0);
+  const ms = await typeAndTime(c);
+  await c.close();
+  await maestro.run(["rm", "--force", name]);
+  return ms;
+}
 
 async function typeAndTime(c: ReturnType<typeof ptyClient>): Promise<number> {
   const t0 = performance.now();
