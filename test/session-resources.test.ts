@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, test } from "vitest";
 import { Client } from "../src/client/connection.ts";
-import { TestHome, alive, waitFor } from "./helpers.ts";
+import { TestHome, alive, rssBytes, waitFor } from "./helpers.ts";
 import { Tty } from "./tty.ts";
 
 const homes: TestHome[] = [];
@@ -138,6 +138,40 @@ describe("session resources", () => {
       expect(r.code, config).toBe(5); // the daemon failed to start, saying why
       expect(r.stderr, config).toMatch(/^maestro: the daemon failed to start: config /);
       expect(r.stderr, config).toMatch(re);
+    }
+  });
+
+  test("memory per session is bounded whatever the program prints (2 × 192 MB, nobody attached)", async () => {
+    const h = home();
+    const pid = await h.start();
+    const flood = "yes 'some output, over and over, to fill the ring' | head -c 192000000";
+    await h.ok(["new", "big", "--", "sh", "-c", `read x; ${flood}; echo ONE-DONE; read x; ${flood}; echo TWO-DONE; exec cat`]);
+    await h.ok(["peek", "big"]); // the screen tracker exists too
+    const before = rssBytes(pid);
+    await h.ok(["type", "big", "--enter"]);
+    await h.ok(["wait", "big", "--match", "ONE-DONE", "--timeout", "60s"]);
+    const first = rssBytes(pid);
+    await h.ok(["type", "big", "--enter"]);
+    await h.ok(["wait", "big", "--match", "TWO-DONE", "--timeout", "60s"]);
+    const second = rssBytes(pid);
+    // The heap grows once to its working size (a 2 MiB ring, the tracker, the allocator's and the
+    // GC's slack); printing as much again must not grow it again: nothing printed is retained.
+    expect(first - before).toBeLessThan(128 * 1024 * 1024);
+    expect(second - first).toBeLessThan(48 * 1024 * 1024);
+    expect(await h.ok(["peek", "big"])).toMatch(/TWO-DONE/);
+  }, 90_000);
+
+  test("the detach key comes from config unless --detach-key overrides it", async () => {
+    const h = home('[sessions]\ndetach_key = "C-b"\n');
+    await h.start();
+    await h.ok(["new", "dk", "--", "cat"]);
+    const t = new Tty(h, ["attach", "dk"]);
+    try {
+      await t.settle();
+      t.type("\x02");
+      expect(await t.exit()).toBe(0);
+    } finally {
+      t.dispose();
     }
   });
 });
