@@ -39,7 +39,13 @@ describe("sessions", () => {
     await h.ok(["wait", "lg", "--match", "logged-line", "--timeout", "5s"]);
     expect(await h.ok(["peek", "lg"])).toMatch(/^\/tmp\nlogged-line/);
     expect((await ls())[0]).toMatchObject({ notify: "inject" });
-    await waitFor(() => existsSync(join(h.home, "logs", "lg.log")) && readFileSync(join(h.home, "logs", "lg.log"), "utf8").includes("logged-line"));
+    const log = join(h.home, "logs", "lg.log");
+    await waitFor(() => existsSync(log) && readFileSync(log, "utf8").includes("logged-line"));
+    // a later session of the same name appends to the same log
+    await h.ok(["rm", "--force", "lg"]);
+    await h.ok(["new", "lg", "--log", "--", "sh", "-c", "echo second-run; exec cat"]);
+    await waitFor(() => readFileSync(log, "utf8").includes("second-run"));
+    expect(readFileSync(log, "utf8")).toMatch(/logged-line[\s\S]*second-run/);
   });
 
   test("--restart on-failure respawns with backoff; kill stops it", async () => {

@@ -70,7 +70,7 @@ export class Screen {
     // writeSync parses now; write() would defer to a timer and the snapshot would lag.
     const core = this.core;
     if (core.writeSync) core.writeSync(data);
-    else this.term.write(data);
+    else this.term.write(typeof data === "string" ? data : data.slice()); // queued: must not be a view into the ring
   }
 
   resize(cols: number, rows: number): void {

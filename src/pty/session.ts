@@ -4,6 +4,7 @@
  * (parsing, snapshots) happens beside that path, never in it.
  */
 import type { FileSink, Subprocess } from "bun";
+import { closeSync, openSync } from "node:fs";
 import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
 import type { Attachment } from "./attachment.ts";
 import { Ring } from "./ring.ts";
@@ -74,6 +75,7 @@ export class Session {
   /** Where the ring ended at the last parse tick: how much flowed since. */
   private tickMark = 0;
   private log: FileSink | undefined;
+  private logFd: number | undefined;
   /** The PTY reached end of file: everything the program wrote has been read. */
   private eof = false;
   private eofWaiter: (() => void) | undefined;
@@ -91,7 +93,11 @@ export class Session {
     this.rows = spec.rows;
     this.ring = new Ring(limits.ring_bytes);
     this.scrollback = limits.scrollback_lines;
-    if (spec.logPath) this.log = Bun.file(spec.logPath).writer({ highWaterMark: 64 * 1024 });
+    if (spec.logPath) {
+      // Bun.file(path).writer() would truncate: open for append ourselves (and close it ourselves).
+      this.logFd = openSync(spec.logPath, "a", 0o600);
+      this.log = Bun.file(this.logFd).writer({ highWaterMark: 64 * 1024 });
+    }
   }
 
   get name(): string {
@@ -284,6 +290,8 @@ export class Session {
     this.closePty();
     await this.log?.end();
     this.log = undefined;
+    if (this.logFd !== undefined) closeSync(this.logFd);
+    this.logFd = undefined;
     this.tracker?.dispose();
     this.tracker = undefined;
   }
