@@ -34,6 +34,19 @@ describe("sessions", () => {
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({ name: "me", kind: "session" });
   });
 
+  test("a session is a messaging identity: send reaches it, ls counts its unread messages", async () => {
+    await h.ok(["new", "inbox1", "--", "cat"]);
+    await h.ok(["send", "inbox1", "first"]);
+    await h.ok(["send", "inbox1", "second"]);
+    expect((await ls())[0]).toMatchObject({ name: "inbox1", unread: 2 });
+    expect(await h.ok(["ls"])).toMatch(/inbox1\s+\d+\s+running\s+0\s+80x24\s+\S+ ago\s+\S+ ago\s+2\s+cat/);
+  });
+
+  test("without a command, new runs $SHELL", async () => {
+    await h.ok(["new", "dflt"], { env: { SHELL: "/bin/sh" } });
+    expect((await ls())[0]).toMatchObject({ name: "dflt", command: ["/bin/sh"], state: "running" });
+  });
+
   test("--cwd, --log, --notify and --restart are applied", async () => {
     await h.ok(["new", "lg", "--cwd", "/tmp", "--log", "--notify", "inject", "--", "sh", "-c", "pwd; echo logged-line; exec cat"]);
     await h.ok(["wait", "lg", "--match", "logged-line", "--timeout", "5s"]);
