@@ -161,6 +161,19 @@ describe("attach", () => {
     for (const t of [a, ro, b]) expect(await t.exit()).toBe(0);
   });
 
+  test("a window resize reaches the session (the client's size is the session's)", async () => {
+    await h.ok(["new", "w", "--", "sh", "-c", "trap 'stty size' WINCH; while :; do sleep 0.05; done"]);
+    const t = tty(["attach", "w"]);
+    await t.settle();
+    t.proc.terminal!.resize(100, 30);
+    t.term.resize(100, 30);
+    await waitFor(async () => JSON.parse(await h.ok(["ls", "--json"]))[0].cols === 100);
+    expect(JSON.parse(await h.ok(["ls", "--json"]))[0]).toMatchObject({ cols: 100, rows: 30 });
+    await t.waitScreen(/^30 100$/m); // the program got SIGWINCH and sees the new size
+    t.type("\x1c");
+    expect(await t.exit()).toBe(0);
+  });
+
   test("a client that vanishes mid-attach is forgotten; the session and the daemon carry on", async () => {
     await h.ok(["new", "w", "--", "cat"]);
     const t = tty(["attach", "w"]);
