@@ -144,10 +144,10 @@ describe("session resources", () => {
     }
   });
 
-  test("memory per session is bounded whatever the program prints (2 × 192 MB, nobody attached)", async () => {
+  test("memory per session is bounded whatever the program prints (2 × 128 MB, nobody attached)", async () => {
     const h = home();
     const pid = await h.start();
-    const flood = "yes 'some output, over and over, to fill the ring' | head -c 192000000";
+    const flood = "yes 'some output, over and over, to fill the ring' | head -c 128000000";
     await h.ok(["new", "big", "--", "sh", "-c", `read x; ${flood}; echo ONE-DONE; read x; ${flood}; echo TWO-DONE; exec cat`]);
     await h.ok(["peek", "big"]); // the screen tracker exists too
     const before = rssBytes(pid);
