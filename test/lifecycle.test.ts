@@ -29,6 +29,9 @@ describe("daemon lifecycle", () => {
     expect(mode(h.socket)).toBe(0o600);
     expect(mode(join(h.home, "maestro.db"))).toBe(0o600);
     expect(existsSync(join(h.home, "daemon.log"))).toBe(true);
+    // the checkpoint worker started inside the compiled binary (no fallback to on-commit checkpoints)
+    const log = require("node:fs").readFileSync(join(h.home, "daemon.log"), "utf8") as string;
+    expect(log).not.toMatch(/checkpoint worker|falling back/);
   });
 
   test("status prints the fields a person reads", async () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
+import { parsePolicy, type PolicyRule } from "./policy.ts";
 
 export interface Config {
   daemon: {
@@ -19,7 +20,14 @@ export interface Config {
   limits: {
     body_bytes: number;
     attachment_bytes: number;
+    /** Token bucket per identity; 0 turns the limit off. */
+    sends_per_second: number;
+    send_burst: number;
+    /** The operator (and `maestro bench`) is exempt unless this is set. */
+    rate_limit_operator: boolean;
   };
+  /** Ordered allow/deny rules; the first match decides; none matching allows. */
+  policy: PolicyRule[];
   messages: {
     /** How long an --ack message waits for its ack before it is pushed again. */
     ack_wait_ms: number;
@@ -42,7 +50,11 @@ export const DEFAULT_CONFIG: Config = {
   limits: {
     body_bytes: 1024 * 1024,
     attachment_bytes: 10 * 1024 * 1024,
+    sends_per_second: 50,
+    send_burst: 200,
+    rate_limit_operator: false,
   },
+  policy: [],
   messages: {
     ack_wait_ms: 30_000,
     max_deliver: 5,
@@ -65,7 +77,10 @@ export function loadConfig(path: string): Config {
   } catch (err) {
     throw new MaestroError("usage", `config ${path} is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
   }
-  return merge(structuredClone(DEFAULT_CONFIG), raw, path, "");
+  const { policy, ...rest } = raw;
+  const config = merge(structuredClone(DEFAULT_CONFIG), rest, path, "");
+  if (policy !== undefined) config.policy = parsePolicy(policy, path);
+  return config;
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

@@ -160,6 +160,7 @@ export class Connection implements ClientHandle, StreamTransport {
       this.who = authenticate(this.broker, hello.token);
     } catch (err) {
       const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
+      this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);
       this.fail(e.code, e.message, true);
       return;
     }

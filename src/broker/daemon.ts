@@ -15,6 +15,8 @@ import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
 import { BlobStore } from "./blobs.ts";
 import { Router } from "./messaging/router.ts";
+import { Writer } from "./messaging/writer.ts";
+import { Audit } from "./audit.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -51,7 +53,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "log"> & { lock: { release(): void } }): Promise<number> {
   const { paths, store, log, lock, config } = parts;
   const blobs = new BlobStore(paths.home);
-  const router = new Router(store, config, blobs, log);
+  const writer = new Writer(store.db);
+  const audit = new Audit(store, writer);
+  const router = new Router(store, config, blobs, log, writer, audit);
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -61,6 +65,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     ...parts,
     router,
     blobs,
+    audit,
     startedAt: new Date(),
     clients,
     register: (c) => clients.add(c),

@@ -4,6 +4,7 @@
 import type { TCPSocketListener, UnixSocketListener } from "bun";
 import { chmodSync } from "node:fs";
 import { Connection } from "./connection.ts";
+import { peerCheckSupported, peerCredentials } from "./peer.ts";
 import type { Broker, HandlerTable } from "./types.ts";
 
 export interface ServerBroker extends Broker {
@@ -14,6 +15,8 @@ export interface ServerBroker extends Broker {
 export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketListener<Connection> | TCPSocketListener<Connection> {
   let open = 0;
   const max = broker.config.daemon.max_connections;
+  const uid = process.getuid?.();
+  if (!peerCheckSupported()) broker.log.warn("this platform cannot name a socket peer's uid; only the 0700 directory guards the socket");
   // The directory is 0700 already; the umask makes the socket itself 0600 from its first instant.
   const oldUmask = process.umask(0o177);
   try {
@@ -23,7 +26,15 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
         open(sock) {
           open++;
           sock.data = new Connection(sock, broker, table);
-          if (open > max) sock.data.fail("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`, true);
+          // Bun sockets carry their fd at run time; the typings do not declare it.
+          const peer = uid === undefined ? undefined : peerCredentials((sock as unknown as { fd: number }).fd);
+          if (peer && peer.uid !== uid) {
+            broker.log.warn(`auth failure: refused a connection from uid ${peer.uid}${peer.pid ? ` (pid ${peer.pid})` : ""}`);
+            broker.audit.record(`uid ${peer.uid}`, "auth", "", "denied", `peer uid ${peer.uid}${peer.pid ? `, pid ${peer.pid}` : ""} is not the daemon's uid ${uid}`);
+            sock.data.fail("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`, true);
+          } else if (open > max) {
+            sock.data.fail("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`, true);
+          }
         },
         data(sock, chunk) {
           sock.data.onData(chunk);

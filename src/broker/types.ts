@@ -2,6 +2,7 @@ import type { ConsolaInstance } from "consola";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
+import type { Audit } from "./audit.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
 import type { Router } from "./messaging/router.ts";
@@ -15,6 +16,7 @@ export interface Broker {
   readonly store: Store;
   readonly log: ConsolaInstance;
   readonly router: Router;
+  readonly audit: Audit;
   readonly blobs: BlobStore;
   readonly startedAt: Date;
   /** Connections that have said hello. */

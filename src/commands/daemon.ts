@@ -51,7 +51,8 @@ export default defineVerb({
 
 async function connectIfRunning(): Promise<Client | undefined> {
   try {
-    const client = await reachDaemon({ autostart: false });
+    // As the caller's own identity: an agent's MAESTRO_TOKEN must not stop the daemon.
+    const client = await reachDaemon({ autostart: false, token: process.env.MAESTRO_TOKEN || undefined });
     await client.welcome;
     return client;
   } catch (err) {
@@ -81,7 +82,13 @@ async function stop(verbose: boolean): Promise<void> {
     if (verbose) out("daemon not running\n");
     return;
   }
-  const { pid } = await client.request("shutdown", {});
+  let pid: number;
+  try {
+    ({ pid } = await client.request("shutdown", {}));
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   await client.closed();
   // The kernel drops the home's lock when the process is gone; kill(pid, 0) would still see a
   // zombie that nobody has reaped yet.

@@ -1,6 +1,5 @@
 import { out } from "../cli/io.ts";
-import { reachDaemon } from "../client/autostart.ts";
-import { ask } from "../cli/client.ts";
+import { ask, followStream } from "../cli/client.ts";
 import { messageLine, printList } from "../cli/messages.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseSince } from "../protocol/duration.ts";
@@ -48,16 +47,5 @@ export default defineVerb({
 });
 
 async function follow(req: InboxArgs, json: boolean): Promise<void> {
-  const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
-  const print = (m: MessageView) => out(`${json ? JSON.stringify(m) : messageLine(m)}\n`);
-  const ended = new Promise<string | undefined>((resolve) => {
-    const { reply } = client.openStream("inbox", req, { event: (e) => print(e as MessageView), end: resolve });
-    reply.catch((err) => resolve(err instanceof Error ? err.message : String(err)));
-  });
-  process.once("SIGINT", () => {
-    client.close();
-    process.exit(0);
-  });
-  const reason = await ended;
-  throw new MaestroError("unavailable", `the inbox stream ended: ${reason ?? "the daemon closed it"}`);
+  await followStream("inbox", req, (e) => out(`${json ? JSON.stringify(e) : messageLine(e as MessageView)}\n`));
 }

@@ -118,6 +118,21 @@ export interface GroupResult {
   groups: { name: string; members: string[] }[];
 }
 
+export type AuditOutcome = "ok" | "denied" | "error";
+
+/** One audit record; `at` is epoch milliseconds. */
+export interface AuditEntry {
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  detail: string;
+}
+
+/** What `events --follow` streams: audit records and message lifecycle events. */
+export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: number; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
+
 export interface Requests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: Record<string, never>; result: ShutdownResult };
@@ -135,6 +150,8 @@ export interface Requests {
   dead: { args: { limit?: number }; result: MessageView[] };
   purge: { args: { older_than_ms: number }; result: { messages: number; blobs: number } };
   group: { args: GroupArgs; result: GroupResult };
+  audit: { args: { since?: number; limit?: number }; result: AuditEntry[] };
+  events: { args: Record<string, never>; result: null };
   "blob.get": { args: { message: string; sha256: string }; result: { name: string; data: string } };
 }
 

@@ -1,6 +1,8 @@
 /** The dispatch table: one entry per request type, one file per handler. */
 import type { HandlerTable } from "../types.ts";
 import { ack } from "./ack.ts";
+import { audit } from "./audit.ts";
+import { events } from "./events.ts";
 import { blobGet } from "./blob-get.ts";
 import { dead } from "./dead.ts";
 import { group } from "./group.ts";
@@ -36,4 +38,6 @@ export const handlers: HandlerTable = {
   purge,
   group,
   "blob.get": blobGet,
+  audit,
+  events,
 };

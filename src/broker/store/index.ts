@@ -4,7 +4,9 @@
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
+import { workerPath } from "../../workers/path.ts";
 import { MaestroError } from "../../protocol/errors.ts";
+import { AuditStore } from "./audit.ts";
 import { IdentityStore } from "./identities.ts";
 import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
@@ -14,6 +16,7 @@ export class Store {
   readonly path: string;
   readonly identities: IdentityStore;
   readonly messages: MessageStore;
+  readonly audit: AuditStore;
   private checkpointer: Worker | undefined;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
@@ -27,9 +30,12 @@ export class Store {
     this.db.run("PRAGMA foreign_keys = ON");
     // Checkpoints run in a worker thread (./checkpointer.ts), never inside a send's COMMIT.
     this.db.run("PRAGMA wal_autocheckpoint = 0");
+    // After a burst the WAL file may have grown large; when it rewinds, cut it back to 64 MiB.
+    this.db.run("PRAGMA journal_size_limit = 67108864");
     this.migrate(migrations);
     this.identities = new IdentityStore(this.db);
     this.messages = new MessageStore(this.db);
+    this.audit = new AuditStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */
@@ -87,12 +93,12 @@ export class Store {
       this.db.run("PRAGMA wal_autocheckpoint = 1000");
     };
     try {
-      const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
+      const worker = new Worker(workerPath("checkpointer"));
       worker.onmessage = (e: MessageEvent<string>) => {
         if (e.data.startsWith("checkpoint failed")) onError(e.data);
       };
       worker.onerror = (e) => fallback(`checkpoint worker died: ${e.message}`);
-      worker.postMessage({ path: this.path, intervalMs });
+      worker.postMessage({ path: this.path, intervalMs, maxWalFrames: 65_536 }); // 256 MiB of 4 KiB pages
       (worker as Worker & { unref(): void }).unref(); // Bun's Worker has unref; the DOM typing lacks it
       this.checkpointer = worker;
     } catch (err) {

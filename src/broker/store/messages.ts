@@ -262,6 +262,11 @@ export class MessageStore {
    * Adds up to `limit` not-yet-indexed messages to the full-text index, in id order. Returns how
    * many; 0 means the index is complete. Run inside a transaction.
    */
+  /** The highest message id in the full-text index. */
+  indexedTo(): number {
+    return (this.s.ftsIndexedTo!.get() as { id: number }).id;
+  }
+
   indexBatch(limit: number): number {
     const from = (this.s.ftsIndexedTo!.get() as { id: number }).id;
     const to = (this.s.ftsMaxIn!.get({ from, limit }) as { id: number | null }).id;
