@@ -157,10 +157,13 @@ describe.skipIf(process.getuid?.() !== 0)("the peer's uid (SO_PEERCRED; needs ro
     chmodSync(h.socket, 0o777);
     try {
       const fixture = join(import.meta.dirname, "fixtures", "raw-hello.ts");
-      const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, fixture, h.socket], {
+      const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, fixture, h.socket], {
         env: { PATH: process.env.PATH ?? "", HOME: "/tmp" },
+        stdout: "pipe",
+        stderr: "pipe",
       });
-      const first = JSON.parse(r.stdout.toString().split("\n")[0]!);
+      const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      const first = JSON.parse(stdout.split("\n")[0] || `{"stderr": ${JSON.stringify(stderr)}}`);
       expect(first).toMatchObject({ kind: 5, body: { code: "forbidden", exit: 6, fatal: true } });
       expect(first.body.message).toMatch(/uid 65534 is refused/);
       expect((await audit()).some((e) => e.actor === "uid 65534" && e.action === "auth" && e.outcome === "denied")).toBe(true);
