@@ -3,6 +3,7 @@
  * commit, never on its own fsync) and, live, to `events --follow` subscribers.
  */
 import type { AuditOutcome, DaemonEvent } from "../protocol/requests.ts";
+import type { Metrics } from "./metrics.ts";
 import type { Writer } from "./messaging/writer.ts";
 import type { Store } from "./store/index.ts";
 
@@ -41,17 +42,26 @@ export class Audit {
 const REFUSED: ReadonlySet<string> = new Set(["unauthorized", "forbidden", "too_large", "rate_limited"]);
 
 /**
- * Runs `fn` and records how it ended: ok (with `detail` of the result), denied (refused: auth,
- * policy, limits) or error (anything else), then returns or rethrows.
+ * Runs a send (or reply) and records how it ended — ok (with the message id), denied (refused:
+ * auth, policy, limits) or error — in the audit log and the metrics, then returns or rethrows.
  */
-export async function audited<T>(audit: Audit, actor: string, action: string, target: string, fn: () => Promise<T>, detail: (r: T) => string): Promise<T> {
+export async function auditedSend<T extends { id: string }>(broker: { audit: Audit; metrics: Metrics }, actor: string, action: string, target: string, fn: () => Promise<T>): Promise<T> {
+  const { audit, metrics } = broker;
+  const t0 = performance.now();
   try {
     const r = await fn();
-    audit.record(actor, action, target, "ok", detail(r));
+    metrics.counters.sends_ok++;
+    metrics.sendLatency.observe((performance.now() - t0) / 1000);
+    audit.record(actor, action, target, "ok", r.id);
     return r;
   } catch (err) {
-    const code = (err as { code?: string }).code ?? "";
-    audit.record(actor, action, target, REFUSED.has(code) ? "denied" : "error", (err as Error).message);
+    const e = err as { code?: string; details?: { rule?: number }; message?: string };
+    const refused = REFUSED.has(e.code ?? "");
+    if (refused) metrics.counters.sends_refused++;
+    else metrics.counters.sends_failed++;
+    if (e.code === "rate_limited") metrics.counters.rate_limited++;
+    if (e.code === "forbidden" && e.details?.rule !== undefined) metrics.counters.policy_denials++;
+    audit.record(actor, action, target, refused ? "denied" : "error", e.message ?? String(err));
     throw err;
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
+import { checkMetricsListen } from "./metrics-http.ts";
 import { parsePolicy, type PolicyRule } from "./policy.ts";
 
 export interface Config {
@@ -28,6 +29,12 @@ export interface Config {
   };
   /** Ordered allow/deny rules; the first match decides; none matching allows. */
   policy: PolicyRule[];
+  metrics: {
+    /** "127.0.0.1:9464" serves /metrics over HTTP (loopback only); "" = off. */
+    listen: string;
+    /** Required bearer token for the HTTP endpoint. */
+    token: string;
+  };
   messages: {
     /** How long an --ack message waits for its ack before it is pushed again. */
     ack_wait_ms: number;
@@ -55,6 +62,10 @@ export const DEFAULT_CONFIG: Config = {
     rate_limit_operator: false,
   },
   policy: [],
+  metrics: {
+    listen: "",
+    token: "",
+  },
   messages: {
     ack_wait_ms: 30_000,
     max_deliver: 5,
@@ -80,6 +91,7 @@ export function loadConfig(path: string): Config {
   const { policy, ...rest } = raw;
   const config = merge(structuredClone(DEFAULT_CONFIG), rest, path, "");
   if (policy !== undefined) config.policy = parsePolicy(policy, path);
+  if (config.metrics.listen) checkMetricsListen(config.metrics.listen, config.metrics.token);
   return config;
 }
 

@@ -46,6 +46,7 @@ export class Connection implements ClientHandle, StreamTransport {
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.broker.metrics.counters.bytes_in += chunk.byteLength;
     this.decoder.append(chunk);
     try {
       for (let frame = this.decoder.next(); frame && !this.closed; frame = this.decoder.next()) this.onFrame(frame);
@@ -80,6 +81,7 @@ export class Connection implements ClientHandle, StreamTransport {
 
   sendRaw(bytes: Uint8Array): void {
     if (this.closed) return;
+    this.broker.metrics.counters.bytes_out += bytes.byteLength;
     this.outbox.send(bytes);
     // Streams apply their own watermarks well below this; this is the last line of defence.
     if (this.outbox.queued > this.broker.config.daemon.max_outbox_bytes) {
@@ -161,6 +163,7 @@ export class Connection implements ClientHandle, StreamTransport {
     } catch (err) {
       const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
       this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);
+      this.broker.metrics.counters.auth_failures++;
       this.fail(e.code, e.message, true);
       return;
     }

@@ -17,6 +17,9 @@ import { BlobStore } from "./blobs.ts";
 import { Router } from "./messaging/router.ts";
 import { Writer } from "./messaging/writer.ts";
 import { Audit } from "./audit.ts";
+import { Metrics } from "./metrics.ts";
+import { serveMetrics } from "./metrics-http.ts";
+import { metricsText } from "./handlers/metrics.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -54,8 +57,9 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const { paths, store, log, lock, config } = parts;
   const blobs = new BlobStore(paths.home);
   const writer = new Writer(store.db);
+  const metrics = new Metrics();
   const audit = new Audit(store, writer);
-  const router = new Router(store, config, blobs, log, writer, audit);
+  const router = new Router(store, config, blobs, log, writer, audit, metrics);
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -66,6 +70,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     router,
     blobs,
     audit,
+    metrics,
     startedAt: new Date(),
     clients,
     register: (c) => clients.add(c),
@@ -77,6 +82,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
       // Let the reply that asked for this reach its client before the sockets go.
       setImmediate(() => {
         server.stop(true);
+        http?.stop();
         try {
           unlinkSync(paths.socket);
         } catch {
@@ -93,6 +99,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   };
 
   const server = listen(broker, handlers);
+  const http = config.metrics.listen ? serveMetrics(config.metrics.listen, config.metrics.token, () => metricsText(broker)) : undefined;
   const onSignal = (sig: NodeJS.Signals) => broker.shutdown(`signal ${sig}`);
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);

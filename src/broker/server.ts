@@ -25,11 +25,13 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
       socket: {
         open(sock) {
           open++;
+          broker.metrics.counters.connections_accepted++;
           sock.data = new Connection(sock, broker, table);
           // Bun sockets carry their fd at run time; the typings do not declare it.
           const peer = uid === undefined ? undefined : peerCredentials((sock as unknown as { fd: number }).fd);
           if (peer && peer.uid !== uid) {
             broker.log.warn(`auth failure: refused a connection from uid ${peer.uid}${peer.pid ? ` (pid ${peer.pid})` : ""}`);
+            broker.metrics.counters.auth_failures++;
             broker.audit.record(`uid ${peer.uid}`, "auth", "", "denied", `peer uid ${peer.uid}${peer.pid ? `, pid ${peer.pid}` : ""} is not the daemon's uid ${uid}`);
             sock.data.fail("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`, true);
           } else if (open > max) {

@@ -5,6 +5,7 @@ import type { RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Audit } from "./audit.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import type { Metrics } from "./metrics.ts";
 import type { Router } from "./messaging/router.ts";
 import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
@@ -17,6 +18,7 @@ export interface Broker {
   readonly log: ConsolaInstance;
   readonly router: Router;
   readonly audit: Audit;
+  readonly metrics: Metrics;
   readonly blobs: BlobStore;
   readonly startedAt: Date;
   /** Connections that have said hello. */

@@ -33,6 +33,7 @@ export const VERBS: Record<string, Loader> = {
   bench: () => load(import("../commands/bench.ts")),
   audit: () => load(import("../commands/audit.ts")),
   events: () => load(import("../commands/events.ts")),
+  metrics: () => load(import("../commands/metrics.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

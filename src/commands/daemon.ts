@@ -1,8 +1,8 @@
-import { out } from "../cli/io.ts";
+import { err, out } from "../cli/io.ts";
 import { reachDaemon, isNoDaemon } from "../client/autostart.ts";
 import { startDaemon } from "../client/spawn.ts";
 import { Client } from "../client/connection.ts";
-import { printFields, printJson, formatDuration } from "../cli/output.ts";
+import { describeFailure, printFields, printJson, formatDuration } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { isLocked } from "../protocol/lock.ts";
@@ -30,7 +30,15 @@ export default defineVerb({
     switch (args.action) {
       case undefined: {
         const { runDaemon } = await import("../broker/daemon.ts");
-        const code = await runDaemon({ foreground: process.env.MAESTRO_DAEMON_BACKGROUND !== "1" });
+        let code: number;
+        try {
+          code = await runDaemon({ foreground: process.env.MAESTRO_DAEMON_BACKGROUND !== "1" });
+        } catch (failure) {
+          // A daemon that failed half-way may hold sockets or timers that would keep it alive.
+          const { line, exit } = describeFailure(failure);
+          err(`${line}\n`);
+          process.exit(exit);
+        }
         // Everything is closed and logged synchronously by now; don't wait on stray timers.
         process.exit(code);
       }

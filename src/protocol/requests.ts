@@ -152,6 +152,7 @@ export interface Requests {
   group: { args: GroupArgs; result: GroupResult };
   audit: { args: { since?: number; limit?: number }; result: AuditEntry[] };
   events: { args: Record<string, never>; result: null };
+  metrics: { args: Record<string, never>; result: { text: string } };
   "blob.get": { args: { message: string; sha256: string }; result: { name: string; data: string } };
 }
 

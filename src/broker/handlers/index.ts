@@ -3,6 +3,7 @@ import type { HandlerTable } from "../types.ts";
 import { ack } from "./ack.ts";
 import { audit } from "./audit.ts";
 import { events } from "./events.ts";
+import { metrics } from "./metrics.ts";
 import { blobGet } from "./blob-get.ts";
 import { dead } from "./dead.ts";
 import { group } from "./group.ts";
@@ -40,4 +41,5 @@ export const handlers: HandlerTable = {
   "blob.get": blobGet,
   audit,
   events,
+  metrics,
 };

@@ -1,12 +1,12 @@
 import { reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Identity } from "../../protocol/messages.ts";
-import { audited } from "../audit.ts";
+import { auditedSend } from "../audit.ts";
 import type { Broker, Handler, WireArgs } from "../types.ts";
 
 /** Answers the original sender, in the same thread, and marks the original read. */
 export const reply: Handler<"reply"> = ({ broker, client }, args) =>
-  audited(broker.audit, client.identity.name, "reply", String(args.id ?? ""), () => answer(broker, client.identity, args), (r) => r.id);
+  auditedSend(broker, client.identity.name, "reply", String(args.id ?? ""), () => answer(broker, client.identity, args));
 
 async function answer(broker: Broker, me: Identity, args: WireArgs) {
   const client = { identity: me };

@@ -1,5 +1,5 @@
-import { audited } from "../audit.ts";
+import { auditedSend } from "../audit.ts";
 import type { Handler } from "../types.ts";
 
 export const send: Handler<"send"> = ({ broker, client }, args) =>
-  audited(broker.audit, client.identity.name, "send", Array.isArray(args.to) ? args.to.join(",") : "", () => broker.router.send(client.identity, args), (r) => r.id);
+  auditedSend(broker, client.identity.name, "send", Array.isArray(args.to) ? args.to.join(",") : "", () => broker.router.send(client.identity, args));

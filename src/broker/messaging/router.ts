@@ -14,6 +14,7 @@ import type { WireArgs } from "../types.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
 import type { Audit } from "../audit.ts";
+import type { Metrics } from "../metrics.ts";
 import { Policy } from "../policy.ts";
 import { RateLimiter } from "../ratelimit.ts";
 import type { Writer } from "./writer.ts";
@@ -60,6 +61,7 @@ export class Router {
     private readonly log: ConsolaInstance,
     readonly writer: Writer,
     private readonly audit: Audit,
+    private readonly metrics: Metrics,
   ) {
     this.lastId = store.messages.maxId();
     this.policy = new Policy(config.policy);
@@ -142,6 +144,7 @@ export class Router {
     await this.writer.write(() => {
       for (const r of queued) this.store.messages.markDelivered(r.recipient, r.id, now, this.ackWait(r));
     });
+    this.metrics.counters.deliveries += queued.length;
     for (const r of queued) {
       r.status = "delivered";
       r.delivered_at = now;
@@ -229,6 +232,7 @@ export class Router {
       if (took) pushed.push(r);
     }
     if (pushed.length === 0) return;
+    this.metrics.counters.deliveries += pushed.length;
     const now = Date.now();
     void this.writer
       .write(() => {
@@ -239,6 +243,7 @@ export class Router {
 
   /** After a push to a live subscriber: queued → delivered, or one more delivery attempt. */
   private async recordPush(row: InboxRow, now: number): Promise<void> {
+    this.metrics.counters.deliveries++;
     await this.writer.write(() => {
       if (!this.store.messages.markDelivered(row.recipient, row.id, now, this.ackWait(row)) && row.ack === 1) {
         this.store.messages.recordRedelivery(row.recipient, row.id, now + this.config.messages.ack_wait_ms);

@@ -121,6 +121,7 @@ export class MessageStore {
         WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)
         ORDER BY d.priority, d.message_id LIMIT $limit`),
       countMessages: q("SELECT count(*) AS n FROM messages"),
+      byState: q("SELECT status, count(*) AS n FROM deliveries GROUP BY status"),
       groupAdd: q("INSERT OR IGNORE INTO group_members (name, member) VALUES (?, ?)"),
       groupRm: q("DELETE FROM group_members WHERE name = ? AND member = ?"),
       groupDrop: q("DELETE FROM group_members WHERE name = ?"),
@@ -287,6 +288,13 @@ export class MessageStore {
   /** What a new live subscriber is owed: queued and delivered-but-unread, in inbox order. */
   pendingFor(recipient: string, now: number, limit: number): InboxRow[] {
     return this.s.queuedFor!.all({ recipient, now, limit }) as InboxRow[];
+  }
+
+  /** Deliveries per status; a full scan, for metrics scrapes only. */
+  countByState(): Record<string, number> {
+    const out: Record<string, number> = { queued: 0, delivered: 0, read: 0, acked: 0, expired: 0, dead: 0 };
+    for (const r of this.s.byState!.all() as { status: string; n: number }[]) out[r.status] = r.n;
+    return out;
   }
 
   count(): number {
