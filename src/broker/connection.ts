@@ -10,6 +10,7 @@ import { Outbox } from "../protocol/outbox.ts";
 import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { authenticate } from "./auth.ts";
+import { storageError } from "./storage-errors.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
 import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
 
@@ -200,7 +201,8 @@ export class Connection implements ClientHandle, StreamTransport {
       },
     };
     const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
-    const error = (err: unknown) => {
+    const error = (raw: unknown) => {
+      const err = storageError(raw, this.broker.paths.home) ?? raw;
       if (err instanceof MaestroError) {
         this.fail(err.code, err.message, false, req.id, err.details);
       } else {
