@@ -45,9 +45,24 @@ export class Connection implements ClientHandle, StreamTransport {
     return this.who;
   }
 
+  /**
+   * Refuses this connection (another uid, too many connections). The answer waits for the
+   * client's first bytes: closing a Unix socket with unread data in it resets the peer, and the
+   * client would see ECONNRESET instead of the reason. Silent clients meet the hello timeout.
+   */
+  refuse(code: ErrorCode, message: string): void {
+    this.refusal = { code, message };
+  }
+
+  private refusal: { code: ErrorCode; message: string } | undefined;
+
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
     this.broker.metrics.counters.bytes_in += chunk.byteLength;
+    if (this.refusal) {
+      this.fail(this.refusal.code, this.refusal.message, true);
+      return;
+    }
     this.decoder.append(chunk);
     try {
       for (let frame = this.decoder.next(); frame && !this.closed; frame = this.decoder.next()) this.onFrame(frame);

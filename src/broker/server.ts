@@ -33,9 +33,9 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
             broker.log.warn(`auth failure: refused a connection from uid ${peer.uid}${peer.pid ? ` (pid ${peer.pid})` : ""}`);
             broker.metrics.counters.auth_failures++;
             broker.audit.record(`uid ${peer.uid}`, "auth", "", "denied", `peer uid ${peer.uid}${peer.pid ? `, pid ${peer.pid}` : ""} is not the daemon's uid ${uid}`);
-            sock.data.fail("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`, true);
+            sock.data.refuse("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`);
           } else if (open > max) {
-            sock.data.fail("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`, true);
+            sock.data.refuse("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`);
           }
         },
         data(sock, chunk) {
