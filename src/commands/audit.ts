@@ -1,9 +1,9 @@
 import { ask } from "../cli/client.ts";
 import { err, out } from "../cli/io.ts";
 import { printJson } from "../cli/output.ts";
+import { wholeNumber } from "../cli/flags.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseSince } from "../protocol/duration.ts";
-import { MaestroError } from "../protocol/errors.ts";
 import type { AuditEntry } from "../protocol/requests.ts";
 
 export function auditLine(e: AuditEntry): string {
@@ -22,10 +22,7 @@ export default defineVerb({
     json: { type: "boolean", description: "Print a JSON array" },
   },
   async run({ args }) {
-    const limit = args.limit === undefined ? undefined : Number(args.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100_000)) {
-      throw new MaestroError("usage", `--limit must be a whole number from 1 to 100000, not "${args.limit}"`);
-    }
+    const limit = args.limit === undefined ? undefined : wholeNumber(args.limit, "--limit", 1, 100_000);
     const list = await ask("audit", { ...(args.since ? { since: parseSince(args.since) } : {}), ...(limit ? { limit } : {}) });
     if (args.json) return printJson(list);
     if (list.length === 0) return err("no audit records\n");

@@ -1,9 +1,9 @@
 import { out } from "../cli/io.ts";
 import { ask, followStream } from "../cli/client.ts";
 import { messageLine, printList } from "../cli/messages.ts";
+import { wholeNumber } from "../cli/flags.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseSince } from "../protocol/duration.ts";
-import { MaestroError } from "../protocol/errors.ts";
 import type { MessageView } from "../protocol/message.ts";
 import type { InboxArgs } from "../protocol/requests.ts";
 
@@ -36,11 +36,7 @@ export default defineVerb({
     if (args.from) req.from = args.from;
     if (args.thread) req.thread = args.thread;
     if (args.since) req.since = parseSince(args.since);
-    if (args.limit !== undefined) {
-      const n = Number(args.limit);
-      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new MaestroError("usage", `--limit must be a whole number from 1 to 10000, not "${args.limit}"`);
-      req.limit = n;
-    }
+    if (args.limit !== undefined) req.limit = wholeNumber(args.limit, "--limit", 1, 10_000);
     if (!args.follow) return printList(await ask("inbox", req), Boolean(args.json), "no messages");
     await follow({ ...req, follow: true }, Boolean(args.json));
   },
