@@ -92,6 +92,8 @@ export interface InboxArgs {
   /** Whose inbox; default the caller. Only the operator may look at another's (a peek that marks nothing). */
   name?: string;
   unread?: boolean;
+  /** Only messages not yet delivered (queued): what a hook has not shown yet. */
+  fresh?: boolean;
   from?: string;
   thread?: string;
   /** Epoch milliseconds. */

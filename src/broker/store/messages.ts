@@ -38,6 +38,8 @@ export type InboxRow = MessageRow & DeliveryRow;
 export interface InboxQuery {
   recipient: string;
   unreadOnly: boolean;
+  /** Only messages not yet delivered anywhere (what a hook has not shown yet). */
+  freshOnly?: boolean;
   from?: string;
   thread?: number;
   sinceId: number;
@@ -82,6 +84,9 @@ export class MessageStore {
       delivery: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.recipient = ? AND d.message_id = ?`),
       inboxUnread: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('queued', 'delivered') AND ${INBOX_FILTERS}
+        ORDER BY d.priority, d.message_id LIMIT $limit`),
+      inboxFresh: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.status IN ('queued', 'delivered') AND d.status = 'queued' AND ${INBOX_FILTERS}
         ORDER BY d.priority, d.message_id LIMIT $limit`),
       inboxSeen: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('read', 'acked') AND ${INBOX_FILTERS}
@@ -168,6 +173,7 @@ export class MessageStore {
   /** Unread first (priority, then FIFO), then — unless unreadOnly — read ones, newest first. */
   inbox(q: InboxQuery): InboxRow[] {
     const p: Params = { recipient: q.recipient, now: q.now, from: q.from ?? null, thread: q.thread ?? null, sinceId: q.sinceId, limit: q.limit };
+    if (q.freshOnly) return this.s.inboxFresh!.all(p) as InboxRow[];
     const rows = this.s.inboxUnread!.all(p) as InboxRow[];
     if (!q.unreadOnly && rows.length < q.limit) {
       rows.push(...(this.s.inboxSeen!.all({ ...p, limit: q.limit - rows.length }) as InboxRow[]));
