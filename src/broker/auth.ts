@@ -9,7 +9,19 @@ import type { Broker } from "./types.ts";
 
 export const OPERATOR: Identity = { name: "operator", kind: "operator" };
 
-export function authenticate(broker: Broker, token: string | undefined): Identity {
+/**
+ * A process inside a maestro session is that session: with no token it is not the operator, and
+ * a token of another identity is refused. Everything else authenticates by token as usual.
+ */
+export function authenticate(broker: Broker, token: string | undefined, peerPid?: number): Identity {
+  const session = peerPid === undefined ? undefined : broker.sessionOfProcess(peerPid);
+  if (session) {
+    const who = token === undefined ? session : broker.store.identities.authenticate(token);
+    if (who?.name !== session.name) {
+      throw new MaestroError("forbidden", `a process inside session ${session.name} may act only as ${session.name}`);
+    }
+    return session;
+  }
   if (token === undefined) return OPERATOR;
   const who = broker.store.identities.authenticate(token);
   if (!who) {

@@ -55,6 +55,8 @@ export class Connection implements ClientHandle, StreamTransport {
   }
 
   private refusal: { code: ErrorCode; message: string } | undefined;
+  /** From SO_PEERCRED, where the kernel says. */
+  peerPid: number | undefined;
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
@@ -175,7 +177,7 @@ export class Connection implements ClientHandle, StreamTransport {
       return;
     }
     try {
-      this.who = authenticate(this.broker, hello.token);
+      this.who = authenticate(this.broker, hello.token, this.peerPid);
     } catch (err) {
       const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
       this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);

@@ -73,6 +73,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     metrics,
     startedAt: new Date(),
     clients,
+    // No sessions yet: no process is pinned. The session registry answers this when it exists.
+    sessionOfProcess: () => undefined,
     register: (c) => clients.add(c),
     unregister: (c) => clients.delete(c),
     shutdown(reason) {

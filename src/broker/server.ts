@@ -29,6 +29,7 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
           sock.data = new Connection(sock, broker, table);
           // Bun sockets carry their fd at run time; the typings do not declare it.
           const peer = uid === undefined ? undefined : peerCredentials((sock as unknown as { fd: number }).fd);
+          sock.data.peerPid = peer?.pid;
           if (peer && peer.uid !== uid) {
             broker.log.warn(`auth failure: refused a connection from uid ${peer.uid}${peer.pid ? ` (pid ${peer.pid})` : ""}`);
             broker.metrics.counters.auth_failures++;

@@ -23,6 +23,11 @@ export interface Broker {
   readonly startedAt: Date;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;
+  /**
+   * The session whose process tree holds the connecting process `pid`, if any: such a connection
+   * may act only as that session, token or not. Walks /proc only while sessions exist.
+   */
+  sessionOfProcess(pid: number): Identity | undefined;
   /** Stops the daemon cleanly after the current tick. */
   shutdown(reason: string): void;
 }
