@@ -82,7 +82,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
       stopping = true;
       log.info(`shutting down: ${reason}`);
       // Let the reply that asked for this reach its client before the sockets go.
-      setImmediate(() => {
+      setImmediate(async () => {
         server.stop(true);
         http?.stop();
         try {
@@ -91,7 +91,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
           // already gone
         }
         router.close();
-        store.close();
+        await store.close().catch((err) => log.error("closing the store", err));
         lock.release();
         for (const c of [...clients]) c.close();
         log.info("stopped");

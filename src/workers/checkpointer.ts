@@ -35,8 +35,8 @@ self.onmessage = (e: MessageEvent<CheckpointerInit | "stop">) => {
   db = new Database(path, { readwrite: true });
   db.run("PRAGMA busy_timeout = 5000");
   // all(), not run(): step each to the end so no statement keeps a read snapshot that pins the WAL.
-  const passive = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-  const restart = db.prepare("PRAGMA wal_checkpoint(RESTART)");
+  const passive = db.query("PRAGMA wal_checkpoint(PASSIVE)");
+  const restart = db.query("PRAGMA wal_checkpoint(RESTART)");
   let lastLog = -1;
   timer = setInterval(() => {
     try {

@@ -56,7 +56,7 @@ export class Store {
         `database ${this.path} has schema version ${Math.max(...ahead)}, newer than this maestro knows (${newest}); run a newer maestro`,
       );
     }
-    const record = this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    const record = this.db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
@@ -106,12 +106,30 @@ export class Store {
     }
   }
 
-  close(): void {
-    this.checkpointer?.terminate();
-    // A checkpoint folds the WAL back so a stopped daemon leaves one self-contained file.
+  /** Stops the checkpoint worker, waiting (bounded) until its connection is closed. */
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (!worker) return;
+    this.checkpointer = undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        worker.addEventListener("message", (e: MessageEvent<string>) => e.data === "stopped" && resolve());
+        worker.postMessage("stop");
+      }),
+      Bun.sleep(2000),
+    ]);
+    worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    // The worker's connection must be gone first: the last connection to close, after a full
+    // checkpoint, is what removes the WAL, leaving one self-contained file.
+    await this.stopCheckpointer();
     try {
-      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+      this.db.query("PRAGMA wal_checkpoint(TRUNCATE)").all();
     } finally {
+      // Statements come from db.query(), which close() finalizes; a prepare()d statement left
+      // open would keep the connection alive as a zombie, and the WAL would stay behind.
       this.db.close();
     }
   }
