@@ -29,6 +29,9 @@ describe("daemon lifecycle", () => {
     expect(mode(h.socket)).toBe(0o600);
     expect(mode(join(h.home, "maestro.db"))).toBe(0o600);
     expect(existsSync(join(h.home, "daemon.log"))).toBe(true);
+    // the checkpoint worker started inside the compiled binary (no fallback to on-commit checkpoints)
+    const log = require("node:fs").readFileSync(join(h.home, "daemon.log"), "utf8") as string;
+    expect(log).not.toMatch(/checkpoint worker|falling back/);
   });
 
   test("status prints the fields a person reads", async () => {
@@ -117,19 +120,19 @@ describe("daemon lifecycle", () => {
     expect(pids.size).toBe(1);
     const [pid] = pids;
     expect(pid).toBe(h.daemonPid());
-    // no loser daemon lingers: soon only one process of this binary has this home open (a loser
-    // exits as soon as it finds the lock taken, but may still be on its way out right now)
+    // no loser daemon lingers: the losers exit on the lock (give them the moment that takes), and
+    // then only one process of this binary has this home
     const ours = async () => {
       const procs = (await Bun.$`pgrep -f ${BIN}`.nothrow().text()).trim().split("\n").filter(Boolean).map(Number);
       return procs.filter((p) => {
         try {
-          return require("node:fs").readFileSync(`/proc/${p}/environ`, "utf8").includes(`MAESTRO_HOME=${h.home}\0`);
+          return alive(p) && require("node:fs").readFileSync(`/proc/${p}/environ`, "utf8").includes(`MAESTRO_HOME=${h.home}\0`);
         } catch {
           return false;
         }
       });
     };
-    await waitFor(async () => (await ours()).length === 1, 5000).catch(() => {});
+    await waitFor(async () => (await ours()).length === 1);
     expect(await ours()).toEqual([pid]);
   });
 });

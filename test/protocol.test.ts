@@ -227,3 +227,26 @@ describe("the CLI against a daemon of another protocol version", () => {
     }
   });
 });
+
+describe("connection cap", () => {
+  test("past daemon.max_connections a new client gets `unavailable` (exit 5) and the others keep working", async () => {
+    const capped = new TestHome({ config: "[daemon]\nmax_connections = 3\n" });
+    try {
+      await capped.start();
+      const peers = await Promise.all([1, 2, 3].map(() => RawPeer.connect(capped.socket)));
+      for (const p of peers) {
+        p.hello();
+        await p.next(FrameKind.WELCOME);
+      }
+      const extra = await RawPeer.connect(capped.socket);
+      extra.hello();
+      expect(await extra.next(FrameKind.ERROR)).toMatchObject({ code: "unavailable", exit: 5, fatal: true });
+      await extra.waitClosed();
+      peers[0]!.request(1, "status");
+      expect(await peers[0]!.next(FrameKind.REPLY)).toMatchObject({ id: 1 });
+      peers.forEach((p) => p.end());
+    } finally {
+      await capped.cleanup();
+    }
+  });
+});

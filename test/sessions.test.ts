@@ -225,6 +225,23 @@ describe("sessions: bad input", () => {
     expect((await ls()).map((s) => s.name)).toEqual(["sz"]);
   });
 
+  test("a process inside a session is that session, token or not (even after setsid)", async () => {
+    const out = join(h.home, "pinned");
+    const script = [
+      `env -u MAESTRO_TOKEN ${BIN} whoami --json > ${out}.who`,
+      `setsid -w env -u MAESTRO_TOKEN ${BIN} whoami --json > ${out}.setsid`,
+      `env -u MAESTRO_TOKEN ${BIN} new sneaky -- cat 2> ${out}.new; echo "exit $?" >> ${out}.new`,
+      `echo pinned-done`,
+      "exec cat",
+    ].join("; ");
+    await h.ok(["new", "pin", "--", "sh", "-c", script]);
+    await h.ok(["wait", "pin", "--match", "pinned-done", "--timeout", "10s"]);
+    expect(JSON.parse(readFileSync(`${out}.who`, "utf8"))).toEqual({ name: "pin", kind: "session" });
+    expect(JSON.parse(readFileSync(`${out}.setsid`, "utf8"))).toEqual({ name: "pin", kind: "session" });
+    expect(readFileSync(`${out}.new`, "utf8")).toMatch(/only the operator may create sessions; pin is a session\nexit 6\n/);
+    expect((await ls()).map((s) => s.name)).toEqual(["pin"]);
+  });
+
   test("a session identity may look at others but not drive them; it may drive itself", async () => {
     await h.ok(["new", "victim", "--", "cat"]);
     const tokFile = join(h.home, "tok-actor");

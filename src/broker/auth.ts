@@ -9,7 +9,19 @@ import type { Broker } from "./types.ts";
 
 export const OPERATOR: Identity = { name: "operator", kind: "operator" };
 
-export function authenticate(broker: Broker, token: string | undefined): Identity {
+/**
+ * A process inside a maestro session is that session: with no token it is not the operator, and
+ * a token of another identity is refused. Everything else authenticates by token as usual.
+ */
+export function authenticate(broker: Broker, token: string | undefined, peerPid?: number): Identity {
+  const session = peerPid === undefined ? undefined : broker.sessionOfProcess(peerPid);
+  if (session) {
+    const who = token === undefined ? session : broker.store.identities.authenticate(token);
+    if (who?.name !== session.name) {
+      throw new MaestroError("forbidden", `a process inside session ${session.name} may act only as ${session.name}`);
+    }
+    return session;
+  }
   if (token === undefined) return OPERATOR;
   const who = broker.store.identities.authenticate(token);
   if (!who) {
@@ -28,9 +40,10 @@ export function requireOperator(who: Identity, what: string): void {
 
 /**
  * Who may change a session (type into it, attach with keys, kill, remove): the operator, and a
- * session acting on itself. Any identity may look (ls, peek, wait, read-only attach). This is a
- * guard rail against an agent driving its neighbours by mistake, not a wall: every process of the
- * user can reach the socket without a token, which makes it the operator (SPEC §8).
+ * session acting on itself. Any identity may look (ls, peek, wait, read-only attach). A process
+ * inside a session is pinned to that session (see `authenticate`), so an agent there cannot drive
+ * its neighbours by dropping its token; a process of the same user outside every session is still
+ * the operator (docs/security.md).
  */
 export function requireSessionControl(who: Identity, session: string, what: string): void {
   if (who.kind === "operator" || (who.kind === "session" && who.name === session)) return;

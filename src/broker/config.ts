@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
+import { checkMetricsListen } from "./metrics-http.ts";
+import { parsePolicy, type PolicyRule } from "./policy.ts";
 
 export interface Config {
   daemon: {
@@ -36,6 +38,19 @@ export interface Config {
   limits: {
     body_bytes: number;
     attachment_bytes: number;
+    /** Token bucket per identity; 0 turns the limit off. */
+    sends_per_second: number;
+    send_burst: number;
+    /** The operator (and `maestro bench`) is exempt unless this is set. */
+    rate_limit_operator: boolean;
+  };
+  /** Ordered allow/deny rules; the first match decides; none matching allows. */
+  policy: PolicyRule[];
+  metrics: {
+    /** "127.0.0.1:9464" serves /metrics over HTTP (loopback only); "" = off. */
+    listen: string;
+    /** Required bearer token for the HTTP endpoint. */
+    token: string;
   };
   messages: {
     /** How long an --ack message waits for its ack before it is pushed again. */
@@ -69,6 +84,14 @@ export const DEFAULT_CONFIG: Config = {
   limits: {
     body_bytes: 1024 * 1024,
     attachment_bytes: 10 * 1024 * 1024,
+    sends_per_second: 50,
+    send_burst: 200,
+    rate_limit_operator: false,
+  },
+  policy: [],
+  metrics: {
+    listen: "",
+    token: "",
   },
   messages: {
     ack_wait_ms: 30_000,
@@ -92,7 +115,11 @@ export function loadConfig(path: string): Config {
   } catch (err) {
     throw new MaestroError("usage", `config ${path} is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
   }
-  return check(merge(structuredClone(DEFAULT_CONFIG), raw, path, ""), path);
+  const { policy, ...rest } = raw;
+  const config = merge(structuredClone(DEFAULT_CONFIG), rest, path, "");
+  if (policy !== undefined) config.policy = parsePolicy(policy, path);
+  if (config.metrics.listen) checkMetricsListen(config.metrics.listen, config.metrics.token);
+  return check(config, path);
 }
 
 /** Relations between keys that the per-key type check cannot see. */

@@ -10,6 +10,7 @@ import { Outbox } from "../protocol/outbox.ts";
 import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { authenticate } from "./auth.ts";
+import { storageError } from "./storage-errors.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
 import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
 
@@ -44,8 +45,26 @@ export class Connection implements ClientHandle, StreamTransport {
     return this.who;
   }
 
+  /**
+   * Refuses this connection (another uid, too many connections). The answer waits for the
+   * client's first bytes: closing a Unix socket with unread data in it resets the peer, and the
+   * client would see ECONNRESET instead of the reason. Silent clients meet the hello timeout.
+   */
+  refuse(code: ErrorCode, message: string): void {
+    this.refusal = { code, message };
+  }
+
+  private refusal: { code: ErrorCode; message: string } | undefined;
+  /** From SO_PEERCRED, where the kernel says. */
+  peerPid: number | undefined;
+
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.broker.metrics.counters.bytes_in += chunk.byteLength;
+    if (this.refusal) {
+      this.fail(this.refusal.code, this.refusal.message, true);
+      return;
+    }
     this.decoder.append(chunk);
     try {
       for (let frame = this.decoder.next(); frame && !this.closed; frame = this.decoder.next()) this.onFrame(frame);
@@ -80,6 +99,7 @@ export class Connection implements ClientHandle, StreamTransport {
 
   sendRaw(bytes: Uint8Array): void {
     if (this.closed) return;
+    this.broker.metrics.counters.bytes_out += bytes.byteLength;
     this.outbox.send(bytes);
     // Streams apply their own watermarks well below this; this is the last line of defence.
     if (this.outbox.queued > this.broker.config.daemon.max_outbox_bytes) {
@@ -157,9 +177,11 @@ export class Connection implements ClientHandle, StreamTransport {
       return;
     }
     try {
-      this.who = authenticate(this.broker, hello.token);
+      this.who = authenticate(this.broker, hello.token, this.peerPid);
     } catch (err) {
       const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
+      this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);
+      this.broker.metrics.counters.auth_failures++;
       this.fail(e.code, e.message, true);
       return;
     }
@@ -196,7 +218,8 @@ export class Connection implements ClientHandle, StreamTransport {
       },
     };
     const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
-    const error = (err: unknown) => {
+    const error = (raw: unknown) => {
+      const err = storageError(raw, this.broker.paths.home) ?? raw;
       if (err instanceof MaestroError) {
         this.fail(err.code, err.message, false, req.id, err.details);
       } else {

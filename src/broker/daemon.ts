@@ -19,6 +19,11 @@ import { join } from "node:path";
 
 /** How long programs get to exit after the hang-up at shutdown before they are killed. */
 const SESSION_HANGUP_GRACE_MS = 500;
+import { Writer } from "./messaging/writer.ts";
+import { Audit } from "./audit.ts";
+import { Metrics } from "./metrics.ts";
+import { serveMetrics } from "./metrics-http.ts";
+import { metricsText } from "./handlers/metrics.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -59,7 +64,10 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const { Sessions } = await import("../pty/registry.ts");
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
   const blobs = new BlobStore(paths.home);
-  const router = new Router(store, config, blobs, log);
+  const writer = new Writer(store.db);
+  const metrics = new Metrics();
+  const audit = new Audit(store, writer);
+  const router = new Router(store, config, blobs, log, writer, audit, metrics);
   const clients = new Set<Connection>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -69,9 +77,12 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     ...parts,
     router,
     blobs,
+    audit,
+    metrics,
     startedAt: new Date(),
     sessions,
     clients,
+    sessionOfProcess: (pid) => sessions.sessionOfProcess(pid),
     register: (c) => clients.add(c),
     unregister: (c) => clients.delete(c),
     shutdown(reason) {
@@ -83,13 +94,14 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         server.stop(true);
         // Sessions die with the daemon: hang up on every program, kill stragglers, close every PTY.
         await sessions.closeAll(SESSION_HANGUP_GRACE_MS).catch((err) => log.error("closing sessions", err));
+        http?.stop();
         try {
           unlinkSync(paths.socket);
         } catch {
           // already gone
         }
         router.close();
-        store.close();
+        await store.close().catch((err) => log.error("closing the store", err));
         lock.release();
         for (const c of [...clients]) c.close();
         log.info("stopped");
@@ -99,6 +111,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   };
 
   const server = listen(broker, handlers);
+  const http = config.metrics.listen ? serveMetrics(config.metrics.listen, config.metrics.token, () => metricsText(broker)) : undefined;
   const onSignal = (sig: NodeJS.Signals) => broker.shutdown(`signal ${sig}`);
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);

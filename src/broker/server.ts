@@ -4,6 +4,7 @@
 import type { TCPSocketListener, UnixSocketListener } from "bun";
 import { chmodSync } from "node:fs";
 import { Connection } from "./connection.ts";
+import { peerCheckSupported, peerCredentials } from "./peer.ts";
 import type { Broker, HandlerTable } from "./types.ts";
 
 export interface ServerBroker extends Broker {
@@ -14,6 +15,8 @@ export interface ServerBroker extends Broker {
 export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketListener<Connection> | TCPSocketListener<Connection> {
   let open = 0;
   const max = broker.config.daemon.max_connections;
+  const uid = process.getuid?.();
+  if (!peerCheckSupported()) broker.log.warn("this platform cannot name a socket peer's uid; only the 0700 directory guards the socket");
   // The directory is 0700 already; the umask makes the socket itself 0600 from its first instant.
   const oldUmask = process.umask(0o177);
   try {
@@ -22,8 +25,19 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
       socket: {
         open(sock) {
           open++;
+          broker.metrics.counters.connections_accepted++;
           sock.data = new Connection(sock, broker, table);
-          if (open > max) sock.data.fail("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`, true);
+          // Bun sockets carry their fd at run time; the typings do not declare it.
+          const peer = uid === undefined ? undefined : peerCredentials((sock as unknown as { fd: number }).fd);
+          sock.data.peerPid = peer?.pid;
+          if (peer && peer.uid !== uid) {
+            broker.log.warn(`auth failure: refused a connection from uid ${peer.uid}${peer.pid ? ` (pid ${peer.pid})` : ""}`);
+            broker.metrics.counters.auth_failures++;
+            broker.audit.record(`uid ${peer.uid}`, "auth", "", "denied", `peer uid ${peer.uid}${peer.pid ? `, pid ${peer.pid}` : ""} is not the daemon's uid ${uid}`);
+            sock.data.refuse("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`);
+          } else if (open > max) {
+            sock.data.refuse("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`);
+          }
         },
         data(sock, chunk) {
           sock.data.onData(chunk);

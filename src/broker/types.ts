@@ -3,8 +3,10 @@ import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Sessions } from "../pty/registry.ts";
+import type { Audit } from "./audit.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import type { Metrics } from "./metrics.ts";
 import type { Router } from "./messaging/router.ts";
 import type { Store } from "./store/index.ts";
 import type { ServerStream } from "./stream.ts";
@@ -16,12 +18,19 @@ export interface Broker {
   readonly store: Store;
   readonly log: ConsolaInstance;
   readonly router: Router;
+  readonly audit: Audit;
+  readonly metrics: Metrics;
   readonly blobs: BlobStore;
   readonly startedAt: Date;
   /** Terminal sessions (SPEC §6). */
   readonly sessions: Sessions;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;
+  /**
+   * The session whose process tree holds the connecting process `pid`, if any: such a connection
+   * may act only as that session, token or not. Walks /proc only while sessions exist.
+   */
+  sessionOfProcess(pid: number): Identity | undefined;
   /** Stops the daemon cleanly after the current tick. */
   shutdown(reason: string): void;
 }

@@ -39,6 +39,9 @@ export const VERBS: Record<string, Loader> = {
   purge: () => load(import("../commands/purge.ts")),
   group: () => load(import("../commands/group.ts")),
   bench: () => load(import("../commands/bench.ts")),
+  audit: () => load(import("../commands/audit.ts")),
+  events: () => load(import("../commands/events.ts")),
+  metrics: () => load(import("../commands/metrics.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -2,16 +2,14 @@ import { withClient } from "../cli/client.ts";
 import { out } from "../cli/io.ts";
 import { benchSink, followLatency, inboxLatency, sendLoad, type LoadResult } from "../cli/loadgen.ts";
 import { printJson } from "../cli/output.ts";
+import { wholeNumber } from "../cli/flags.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { MaestroError } from "../protocol/errors.ts";
 
 const SINK = "bench-sink";
 
 function count(text: string | undefined, flag: string, dflt: number, max: number): number {
-  if (text === undefined) return dflt;
-  const n = Number(text.replace(/_/g, ""));
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new MaestroError("usage", `bench: ${flag} must be a whole number from 1 to ${max}, not "${text}"`);
-  return n;
+  return text === undefined ? dflt : wholeNumber(text, `bench: ${flag}`, 1, max);
 }
 
 export default defineVerb({

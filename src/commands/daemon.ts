@@ -1,8 +1,8 @@
-import { out } from "../cli/io.ts";
+import { err, out } from "../cli/io.ts";
 import { reachDaemon, isNoDaemon } from "../client/autostart.ts";
 import { startDaemon } from "../client/spawn.ts";
 import { Client } from "../client/connection.ts";
-import { printFields, printJson, formatDuration } from "../cli/output.ts";
+import { describeFailure, printFields, printJson, formatDuration } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { isLocked } from "../protocol/lock.ts";
@@ -30,7 +30,15 @@ export default defineVerb({
     switch (args.action) {
       case undefined: {
         const { runDaemon } = await import("../broker/daemon.ts");
-        const code = await runDaemon({ foreground: process.env.MAESTRO_DAEMON_BACKGROUND !== "1" });
+        let code: number;
+        try {
+          code = await runDaemon({ foreground: process.env.MAESTRO_DAEMON_BACKGROUND !== "1" });
+        } catch (failure) {
+          // A daemon that failed half-way may hold sockets or timers that would keep it alive.
+          const { line, exit } = describeFailure(failure);
+          err(`${line}\n`);
+          process.exit(exit);
+        }
         // Everything is closed and logged synchronously by now; don't wait on stray timers.
         process.exit(code);
       }
@@ -51,7 +59,8 @@ export default defineVerb({
 
 async function connectIfRunning(): Promise<Client | undefined> {
   try {
-    const client = await reachDaemon({ autostart: false });
+    // As the caller's own identity: an agent's MAESTRO_TOKEN must not stop the daemon.
+    const client = await reachDaemon({ autostart: false, token: process.env.MAESTRO_TOKEN || undefined });
     await client.welcome;
     return client;
   } catch (err) {
@@ -81,7 +90,13 @@ async function stop(verbose: boolean): Promise<void> {
     if (verbose) out("daemon not running\n");
     return;
   }
-  const { pid } = await client.request("shutdown", {});
+  let pid: number;
+  try {
+    ({ pid } = await client.request("shutdown", {}));
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   await client.closed();
   // The kernel drops the home's lock when the process is gone; kill(pid, 0) would still see a
   // zombie that nobody has reaped yet.

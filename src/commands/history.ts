@@ -1,8 +1,8 @@
 import { ask } from "../cli/client.ts";
 import { printList } from "../cli/messages.ts";
+import { wholeNumber } from "../cli/flags.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseSince } from "../protocol/duration.ts";
-import { MaestroError } from "../protocol/errors.ts";
 import type { HistoryArgs } from "../protocol/requests.ts";
 
 export default defineVerb({
@@ -23,11 +23,7 @@ export default defineVerb({
     if (args.from) req.from = args.from;
     if (args.to) req.to = args.to;
     if (args.since) req.since = parseSince(args.since);
-    if (args.limit !== undefined) {
-      const n = Number(args.limit);
-      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new MaestroError("usage", `--limit must be a whole number from 1 to 10000, not "${args.limit}"`);
-      req.limit = n;
-    }
+    if (args.limit !== undefined) req.limit = wholeNumber(args.limit, "--limit", 1, 10_000);
     printList(await ask("history", req), Boolean(args.json), "no messages");
   },
 });

@@ -1,7 +1,8 @@
 import { out } from "../cli/io.ts";
-import { reachDaemon } from "../client/autostart.ts";
-import { ask } from "../cli/client.ts";
+import { ask, followStream } from "../cli/client.ts";
 import { messageLine, printList } from "../cli/messages.ts";
+import { wholeNumber } from "../cli/flags.ts";
+import { claudeHookOutput, HOOK_EVENTS } from "../cli/hook.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseSince } from "../protocol/duration.ts";
 import { MaestroError } from "../protocol/errors.ts";
@@ -18,6 +19,7 @@ export default defineVerb({
       "maestro inbox --unread --json | jq -r '.[].id'",
       "maestro inbox --follow --json      # one JSON line per message, pushed by the daemon",
       "maestro inbox w1 --from orchestrator   # operator: peek at another inbox",
+      "maestro inbox --unread --hook claude   # in a Claude Code UserPromptSubmit hook",
     ],
   },
   args: {
@@ -28,6 +30,8 @@ export default defineVerb({
     since: { type: "string", description: "Only newer than a duration (2h) or an ISO time" },
     limit: { type: "string", description: "At most N messages (default 50)" },
     follow: { type: "boolean", description: "Keep streaming messages as they arrive" },
+    hook: { type: "enum", options: ["claude"], description: "Print what the agent CLI's hook expects (claude: Claude Code's JSON); nothing when there is nothing new" },
+    "hook-event": { type: "enum", options: [...HOOK_EVENTS], description: "With --hook claude: the hook event it runs on (default UserPromptSubmit)" },
     json: { type: "boolean", description: "JSON array; with --follow, one JSON object per line" },
   },
   async run({ args }) {
@@ -37,10 +41,15 @@ export default defineVerb({
     if (args.from) req.from = args.from;
     if (args.thread) req.thread = args.thread;
     if (args.since) req.since = parseSince(args.since);
-    if (args.limit !== undefined) {
-      const n = Number(args.limit);
-      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new MaestroError("usage", `--limit must be a whole number from 1 to 10000, not "${args.limit}"`);
-      req.limit = n;
+    if (args.limit !== undefined) req.limit = wholeNumber(args.limit, "--limit", 1, 10_000);
+    if (args.hook) {
+      if (args.name || args.follow || args.json) throw new MaestroError("usage", "inbox --hook prints your own unread messages; leave out NAME, --follow and --json");
+      // A listing by the recipient marks them delivered (SPEC §5), so the next hook run shows only new ones.
+      // Only what no listing or push has delivered yet, so each prompt sees each message once.
+      const unread = await ask("inbox", { ...req, unread: true, fresh: true });
+      if (unread.length === 0) return;
+      const me = unread[0]!.recipient ?? "you";
+      return out(`${claudeHookOutput(unread, args["hook-event"] ?? "UserPromptSubmit", me)}\n`);
     }
     if (!args.follow) return printList(await ask("inbox", req), Boolean(args.json), "no messages");
     await follow({ ...req, follow: true }, Boolean(args.json));
@@ -48,16 +57,5 @@ export default defineVerb({
 });
 
 async function follow(req: InboxArgs, json: boolean): Promise<void> {
-  const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
-  const print = (m: MessageView) => out(`${json ? JSON.stringify(m) : messageLine(m)}\n`);
-  const ended = new Promise<string | undefined>((resolve) => {
-    const { reply } = client.openStream("inbox", req, { event: (e) => print(e as MessageView), end: resolve });
-    reply.catch((err) => resolve(err instanceof Error ? err.message : String(err)));
-  });
-  process.once("SIGINT", () => {
-    client.close();
-    process.exit(0);
-  });
-  const reason = await ended;
-  throw new MaestroError("unavailable", `the inbox stream ended: ${reason ?? "the daemon closed it"}`);
+  await followStream("inbox", req, (e) => out(`${json ? JSON.stringify(e) : messageLine(e as MessageView)}\n`));
 }

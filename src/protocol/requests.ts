@@ -92,6 +92,8 @@ export interface InboxArgs {
   /** Whose inbox; default the caller. Only the operator may look at another's (a peek that marks nothing). */
   name?: string;
   unread?: boolean;
+  /** Only messages not yet delivered (queued): what a hook has not shown yet. */
+  fresh?: boolean;
   from?: string;
   thread?: string;
   /** Epoch milliseconds. */
@@ -118,6 +120,21 @@ export interface GroupResult {
   groups: { name: string; members: string[] }[];
 }
 
+export type AuditOutcome = "ok" | "denied" | "error";
+
+/** One audit record; `at` is epoch milliseconds. */
+export interface AuditEntry {
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  detail: string;
+}
+
+/** What `events --follow` streams: audit records and message lifecycle events. */
+export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: number; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
+
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: Record<string, never>; result: ShutdownResult };
@@ -135,6 +152,9 @@ export interface Requests extends SessionRequests {
   dead: { args: { limit?: number }; result: MessageView[] };
   purge: { args: { older_than_ms: number }; result: { messages: number; blobs: number } };
   group: { args: GroupArgs; result: GroupResult };
+  audit: { args: { since?: number; limit?: number }; result: AuditEntry[] };
+  events: { args: Record<string, never>; result: null };
+  metrics: { args: Record<string, never>; result: { text: string } };
   "blob.get": { args: { message: string; sha256: string }; result: { name: string; data: string } };
 }
 

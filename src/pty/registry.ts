@@ -2,9 +2,10 @@
  * Every session the daemon owns, by name. Sessions die with the daemon: on shutdown each program
  * is hung up on (then killed) and each PTY closed.
  */
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
+import type { Identity } from "../protocol/messages.ts";
 import type { Attachment } from "./attachment.ts";
 import { Session, type SessionLimits, type SessionSpec } from "./session.ts";
 
@@ -56,6 +57,29 @@ export class Sessions {
     return session;
   }
 
+  /**
+   * The session a connecting process belongs to, if any: its kernel session id is a session
+   * program's pid (Bun starts each program as a session leader, and children inherit the id), or
+   * one of its ancestors is a session program (a child that called setsid). Reads /proc only while
+   * sessions run; a process that both left the session and was re-parented escapes (SPEC §8 notes).
+   */
+  sessionOfProcess(pid: number): Identity | undefined {
+    if (this.byName.size === 0) return undefined;
+    const byPid = new Map<number, string>();
+    for (const s of this.byName.values()) if (s.running) byPid.set(s.pid, s.name);
+    if (byPid.size === 0) return undefined;
+    const first = procStat(pid);
+    const bySid = first && byPid.get(first.sid);
+    if (bySid) return { name: bySid, kind: "session" };
+    let at = first;
+    for (let depth = 0; at && at.pid > 1 && depth < 64; depth++) {
+      const name = byPid.get(at.pid);
+      if (name) return { name, kind: "session" };
+      at = procStat(at.ppid);
+    }
+    return undefined;
+  }
+
   async remove(name: string): Promise<void> {
     const s = this.get(name);
     this.byName.delete(name);
@@ -67,6 +91,19 @@ export class Sessions {
     this.byName.clear();
     await Promise.all(all.map((s) => s.destroy(graceMs)));
   }
+}
+
+/** A process's parent and session ids from /proc/<pid>/stat, or undefined if it is gone. */
+function procStat(pid: number): { pid: number; ppid: number; sid: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp session …
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { pid, ppid: Number(f[1]), sid: Number(f[3]) };
 }
 
 /**

@@ -5,5 +5,7 @@ import type { Handler } from "../types.ts";
 export const ack: Handler<"ack"> = async ({ broker, client }, args) => {
   const ids = optStrings(args, "ids");
   if (ids.length === 0) throw new MaestroError("usage", "ack: give at least one message id");
-  return { acked: await broker.router.ack(client.identity, ids) };
+  const acked = await broker.router.ack(client.identity, ids);
+  broker.audit.record(client.identity.name, "ack", acked.join(","), "ok");
+  return { acked };
 };

@@ -47,6 +47,7 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
   const rows = broker.store.messages.inbox({
     recipient: name,
     unreadOnly: optBool(args, "unread"),
+    freshOnly: optBool(args, "fresh"),
     from: optString(args, "from"),
     thread: thread === undefined ? undefined : parseId(thread),
     sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,

@@ -13,6 +13,9 @@ import { status } from "./status.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
 import { ack } from "./ack.ts";
+import { audit } from "./audit.ts";
+import { events } from "./events.ts";
+import { metrics } from "./metrics.ts";
 import { blobGet } from "./blob-get.ts";
 import { dead } from "./dead.ts";
 import { group } from "./group.ts";
@@ -54,4 +57,7 @@ export const handlers: HandlerTable = {
   purge,
   group,
   "blob.get": blobGet,
+  audit,
+  events,
+  metrics,
 };

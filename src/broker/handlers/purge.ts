@@ -13,5 +13,6 @@ export const purge: Handler<"purge"> = async ({ broker, client }, args) => {
   const messages = await broker.router.writer.write(() => broker.store.messages.purge(Date.now() - olderThan));
   const blobs = await broker.blobs.sweep(broker.store.messages.attachmentDigests());
   broker.log.info(`purge by ${client.identity.name}: ${messages} messages, ${blobs} blobs`);
+  broker.audit.record(client.identity.name, "purge", "", "ok", `${messages} messages, ${blobs} blobs`);
   return { messages, blobs };
 };

@@ -10,5 +10,6 @@ export const read: Handler<"read"> = async ({ broker, client }, args) => {
   if (ids.length === 0) throw new MaestroError("usage", "read: give at least one message id");
   const rows = ids.map((id) => visibleMessage(broker.store, client.identity, id));
   await broker.router.markRead(client.identity, rows.map((m) => m.id));
+  broker.audit.record(client.identity.name, "read", ids.join(","), "ok");
   return rows.map((m) => messageView(m, broker.store.messages.delivery(client.identity.name, m.id)));
 };

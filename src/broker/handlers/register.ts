@@ -12,5 +12,6 @@ export const register: Handler<"register"> = ({ broker, client }, args) => {
   const existed = broker.store.identities.get(name) !== undefined;
   const token = broker.store.identities.issue(name, "agent", rotate);
   broker.log.info(`identity ${name} ${existed ? "rotated" : "registered"} by ${client.identity.name}`);
+  broker.audit.record(client.identity.name, existed ? "rotate" : "register", name, "ok");
   return { name, token, rotated: existed };
 };

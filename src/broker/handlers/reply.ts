@@ -1,13 +1,19 @@
 import { reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
-import type { Handler } from "../types.ts";
+import type { Identity } from "../../protocol/messages.ts";
+import { auditedSend } from "../audit.ts";
+import type { Broker, Handler, WireArgs } from "../types.ts";
 
 /** Answers the original sender, in the same thread, and marks the original read. */
-export const reply: Handler<"reply"> = async ({ broker, client }, args) => {
+export const reply: Handler<"reply"> = ({ broker, client }, args) =>
+  auditedSend(broker, client.identity.name, "reply", String(args.id ?? ""), () => answer(broker, client.identity, args));
+
+async function answer(broker: Broker, me: Identity, args: WireArgs) {
+  const client = { identity: me };
   const parentId = reqString(args, "id");
   const parent = visibleMessage(broker.store, client.identity, parentId);
   const subject = args.subject ?? (parent.subject && !/^re:/i.test(parent.subject) ? `Re: ${parent.subject}` : parent.subject);
   const out = await broker.router.send(client.identity, { ...args, subject, to: [parent.sender], reply_to: parentId, thread: undefined });
   await broker.router.markRead(client.identity, [parent.id]);
   return out;
-};
+}

@@ -1,3 +1,5 @@
+import { auditedSend } from "../audit.ts";
 import type { Handler } from "../types.ts";
 
-export const send: Handler<"send"> = ({ broker, client }, args) => broker.router.send(client.identity, args);
+export const send: Handler<"send"> = ({ broker, client }, args) =>
+  auditedSend(broker, client.identity.name, "send", Array.isArray(args.to) ? args.to.join(",") : "", () => broker.router.send(client.identity, args));

@@ -13,7 +13,11 @@ import type { InboxRow, MessageRow } from "../store/messages.ts";
 import type { WireArgs } from "../types.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
-import { Writer } from "./writer.ts";
+import type { Audit } from "../audit.ts";
+import type { Metrics } from "../metrics.ts";
+import { Policy } from "../policy.ts";
+import { RateLimiter } from "../ratelimit.ts";
+import type { Writer } from "./writer.ts";
 
 /** Something live that receives an identity's messages: `inbox --follow`, an injector, a hook. */
 export interface Subscriber {
@@ -40,9 +44,10 @@ const FTS_SLICE = 20;
 const FTS_SLICE_MS = 10;
 
 export class Router {
-  readonly writer: Writer;
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly waiters = new Map<number, Set<() => void>>();
+  private readonly policy: Policy;
+  private readonly limiter: RateLimiter;
   private lastId: number;
   /** Expiries up to this time have been swept; 0 at start, so the first sweep catches up. */
   private expiredTo = 0;
@@ -54,9 +59,13 @@ export class Router {
     private readonly config: Config,
     private readonly blobs: BlobStore,
     private readonly log: ConsolaInstance,
+    readonly writer: Writer,
+    private readonly audit: Audit,
+    private readonly metrics: Metrics,
   ) {
-    this.writer = new Writer(store.db);
     this.lastId = store.messages.maxId();
+    this.policy = new Policy(config.policy);
+    this.limiter = new RateLimiter(config.limits.sends_per_second, config.limits.send_burst);
     this.timer = setInterval(() => this.sweep(), config.messages.sweep_ms);
     this.timer.unref();
     this.indexTimer = setInterval(() => this.indexSlice(), FTS_SLICE_MS);
@@ -73,6 +82,8 @@ export class Router {
   async send(sender: Identity, args: WireArgs): Promise<SendOutcome> {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now);
+    for (const r of draft.recipients) this.policy.check(sender.name, r);
+    if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
     // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
     // message whose attachment is missing.
     for (const f of draft.files) await this.blobs.put(f.bytes);
@@ -90,6 +101,9 @@ export class Router {
     if (!committed.row) {
       const first = this.store.messages.get(committed.id)!;
       return { id: formatId(first.id), recipients: JSON.parse(first.recipients) as string[], duplicate: true };
+    }
+    if (this.audit.listening) {
+      this.audit.publish({ kind: "message", at: now, event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
     }
     this.fanOut(committed.row, draft.recipients);
     if (committed.row.in_reply_to !== null) this.changed(committed.row.in_reply_to);
@@ -130,6 +144,7 @@ export class Router {
     await this.writer.write(() => {
       for (const r of queued) this.store.messages.markDelivered(r.recipient, r.id, now, this.ackWait(r));
     });
+    this.metrics.counters.deliveries += queued.length;
     for (const r of queued) {
       r.status = "delivered";
       r.delivered_at = now;
@@ -217,6 +232,7 @@ export class Router {
       if (took) pushed.push(r);
     }
     if (pushed.length === 0) return;
+    this.metrics.counters.deliveries += pushed.length;
     const now = Date.now();
     void this.writer
       .write(() => {
@@ -227,6 +243,7 @@ export class Router {
 
   /** After a push to a live subscriber: queued → delivered, or one more delivery attempt. */
   private async recordPush(row: InboxRow, now: number): Promise<void> {
+    this.metrics.counters.deliveries++;
     await this.writer.write(() => {
       if (!this.store.messages.markDelivered(row.recipient, row.id, now, this.ackWait(row)) && row.ack === 1) {
         this.store.messages.recordRedelivery(row.recipient, row.id, now + this.config.messages.ack_wait_ms);
@@ -246,13 +263,20 @@ export class Router {
   }
 
   private indexing = false;
+  /** Mirrors meta fts_indexed_to, so an idle daemon opens no transaction every tick. */
+  private indexedTo = -1;
 
   private indexSlice(): void {
     if (this.indexing) return;
+    if (this.indexedTo < 0) this.indexedTo = this.store.messages.indexedTo();
+    if (this.indexedTo >= this.lastId) return;
     this.indexing = true;
     this.writer
-      .write(() => this.store.messages.indexBatch(FTS_SLICE))
-      .catch((err) => this.log.error("indexing failed", err))
+      .write(() => {
+        this.store.messages.indexBatch(FTS_SLICE);
+        return this.store.messages.indexedTo();
+      })
+      .then((to) => (this.indexedTo = to), (err) => this.log.error("indexing failed", err))
       .finally(() => (this.indexing = false));
   }
 

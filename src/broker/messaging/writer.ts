@@ -15,17 +15,18 @@ interface Op {
 export class Writer {
   private queue: Op[] = [];
   private scheduled = false;
-  // Prepared once: db.run(sql) would compile each statement again on every batch.
+  // Compiled once (db.query caches them, and close() finalizes them): db.run(sql) would compile
+  // each statement again on every batch.
   private readonly sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Statement>;
 
   constructor(db: Database) {
     this.sql = {
-      begin: db.prepare("BEGIN IMMEDIATE"),
-      savepoint: db.prepare("SAVEPOINT op"),
-      release: db.prepare("RELEASE op"),
-      rollbackTo: db.prepare("ROLLBACK TO op"),
-      commit: db.prepare("COMMIT"),
-      rollback: db.prepare("ROLLBACK"),
+      begin: db.query("BEGIN IMMEDIATE"),
+      savepoint: db.query("SAVEPOINT op"),
+      release: db.query("RELEASE op"),
+      rollbackTo: db.query("ROLLBACK TO op"),
+      commit: db.query("COMMIT"),
+      rollback: db.query("ROLLBACK"),
     };
   }
 

@@ -4,7 +4,9 @@
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
+import { workerPath } from "../../workers/path.ts";
 import { MaestroError } from "../../protocol/errors.ts";
+import { AuditStore } from "./audit.ts";
 import { IdentityStore } from "./identities.ts";
 import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
@@ -14,6 +16,7 @@ export class Store {
   readonly path: string;
   readonly identities: IdentityStore;
   readonly messages: MessageStore;
+  readonly audit: AuditStore;
   private checkpointer: Worker | undefined;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
@@ -27,9 +30,12 @@ export class Store {
     this.db.run("PRAGMA foreign_keys = ON");
     // Checkpoints run in a worker thread (./checkpointer.ts), never inside a send's COMMIT.
     this.db.run("PRAGMA wal_autocheckpoint = 0");
+    // After a burst the WAL file may have grown large; when it rewinds, cut it back to 64 MiB.
+    this.db.run("PRAGMA journal_size_limit = 67108864");
     this.migrate(migrations);
     this.identities = new IdentityStore(this.db);
     this.messages = new MessageStore(this.db);
+    this.audit = new AuditStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */
@@ -50,7 +56,7 @@ export class Store {
         `database ${this.path} has schema version ${Math.max(...ahead)}, newer than this maestro knows (${newest}); run a newer maestro`,
       );
     }
-    const record = this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    const record = this.db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
@@ -87,12 +93,12 @@ export class Store {
       this.db.run("PRAGMA wal_autocheckpoint = 1000");
     };
     try {
-      const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
+      const worker = new Worker(workerPath("checkpointer"));
       worker.onmessage = (e: MessageEvent<string>) => {
         if (e.data.startsWith("checkpoint failed")) onError(e.data);
       };
       worker.onerror = (e) => fallback(`checkpoint worker died: ${e.message}`);
-      worker.postMessage({ path: this.path, intervalMs });
+      worker.postMessage({ path: this.path, intervalMs, maxWalFrames: 65_536 }); // 256 MiB of 4 KiB pages
       (worker as Worker & { unref(): void }).unref(); // Bun's Worker has unref; the DOM typing lacks it
       this.checkpointer = worker;
     } catch (err) {
@@ -100,12 +106,30 @@ export class Store {
     }
   }
 
-  close(): void {
-    this.checkpointer?.terminate();
-    // A checkpoint folds the WAL back so a stopped daemon leaves one self-contained file.
+  /** Stops the checkpoint worker, waiting (bounded) until its connection is closed. */
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (!worker) return;
+    this.checkpointer = undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        worker.addEventListener("message", (e: MessageEvent<string>) => e.data === "stopped" && resolve());
+        worker.postMessage("stop");
+      }),
+      Bun.sleep(2000),
+    ]);
+    worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    // The worker's connection must be gone first: the last connection to close, after a full
+    // checkpoint, is what removes the WAL, leaving one self-contained file.
+    await this.stopCheckpointer();
     try {
-      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+      this.db.query("PRAGMA wal_checkpoint(TRUNCATE)").all();
     } finally {
+      // Statements come from db.query(), which close() finalizes; a prepare()d statement left
+      // open would keep the connection alive as a zombie, and the WAL would stay behind.
       this.db.close();
     }
   }

@@ -38,6 +38,8 @@ export type InboxRow = MessageRow & DeliveryRow;
 export interface InboxQuery {
   recipient: string;
   unreadOnly: boolean;
+  /** Only messages not yet delivered anywhere (what a hook has not shown yet). */
+  freshOnly?: boolean;
   from?: string;
   thread?: number;
   sinceId: number;
@@ -83,6 +85,9 @@ export class MessageStore {
       inboxUnread: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('queued', 'delivered') AND ${INBOX_FILTERS}
         ORDER BY d.priority, d.message_id LIMIT $limit`),
+      inboxFresh: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
+        WHERE d.status IN ('queued', 'delivered') AND d.status = 'queued' AND ${INBOX_FILTERS}
+        ORDER BY d.priority, d.message_id LIMIT $limit`),
       inboxSeen: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('read', 'acked') AND ${INBOX_FILTERS}
         ORDER BY d.message_id DESC LIMIT $limit`),
@@ -121,6 +126,7 @@ export class MessageStore {
         WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)
         ORDER BY d.priority, d.message_id LIMIT $limit`),
       countMessages: q("SELECT count(*) AS n FROM messages"),
+      byState: q("SELECT status, count(*) AS n FROM deliveries GROUP BY status"),
       groupAdd: q("INSERT OR IGNORE INTO group_members (name, member) VALUES (?, ?)"),
       groupRm: q("DELETE FROM group_members WHERE name = ? AND member = ?"),
       groupDrop: q("DELETE FROM group_members WHERE name = ?"),
@@ -167,6 +173,7 @@ export class MessageStore {
   /** Unread first (priority, then FIFO), then — unless unreadOnly — read ones, newest first. */
   inbox(q: InboxQuery): InboxRow[] {
     const p: Params = { recipient: q.recipient, now: q.now, from: q.from ?? null, thread: q.thread ?? null, sinceId: q.sinceId, limit: q.limit };
+    if (q.freshOnly) return this.s.inboxFresh!.all(p) as InboxRow[];
     const rows = this.s.inboxUnread!.all(p) as InboxRow[];
     if (!q.unreadOnly && rows.length < q.limit) {
       rows.push(...(this.s.inboxSeen!.all({ ...p, limit: q.limit - rows.length }) as InboxRow[]));
@@ -262,6 +269,11 @@ export class MessageStore {
    * Adds up to `limit` not-yet-indexed messages to the full-text index, in id order. Returns how
    * many; 0 means the index is complete. Run inside a transaction.
    */
+  /** The highest message id in the full-text index. */
+  indexedTo(): number {
+    return (this.s.ftsIndexedTo!.get() as { id: number }).id;
+  }
+
   indexBatch(limit: number): number {
     const from = (this.s.ftsIndexedTo!.get() as { id: number }).id;
     const to = (this.s.ftsMaxIn!.get({ from, limit }) as { id: number | null }).id;
@@ -282,6 +294,13 @@ export class MessageStore {
   /** What a new live subscriber is owed: queued and delivered-but-unread, in inbox order. */
   pendingFor(recipient: string, now: number, limit: number): InboxRow[] {
     return this.s.queuedFor!.all({ recipient, now, limit }) as InboxRow[];
+  }
+
+  /** Deliveries per status; a full scan, for metrics scrapes only. */
+  countByState(): Record<string, number> {
+    const out: Record<string, number> = { queued: 0, delivered: 0, read: 0, acked: 0, expired: 0, dead: 0 };
+    for (const r of this.s.byState!.all() as { status: string; n: number }[]) out[r.status] = r.n;
+    return out;
   }
 
   count(): number {

@@ -99,4 +99,21 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: "audit",
+    // Who did what to whom, when, and how it ended: sends, reads, identity changes, refusals.
+    sql: `
+      CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        target  TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'error')),
+        detail  TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      CREATE INDEX audit_at ON audit (at);
+    `,
+  },
 ];

@@ -1,0 +1,67 @@
+/**
+ * Recording what happened (SPEC §8): every record goes to the audit table (through the group
+ * commit, never on its own fsync) and, live, to `events --follow` subscribers.
+ */
+import type { AuditOutcome, DaemonEvent } from "../protocol/requests.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Writer } from "./messaging/writer.ts";
+import type { Store } from "./store/index.ts";
+
+export type EventListener = (e: DaemonEvent) => void;
+
+export class Audit {
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly writer: Writer,
+  ) {}
+
+  record(actor: string, action: string, target: string, outcome: AuditOutcome, detail = ""): void {
+    const entry = { at: Date.now(), actor, action, target, outcome, detail };
+    void this.writer.write(() => this.store.audit.insert(entry)).catch(() => {
+      // An audit row that cannot be written (disk full) must not fail what it records.
+    });
+    this.publish({ kind: "audit", ...entry });
+  }
+
+  publish(e: DaemonEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  listen(l: EventListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  get listening(): boolean {
+    return this.listeners.size > 0;
+  }
+}
+
+const REFUSED: ReadonlySet<string> = new Set(["unauthorized", "forbidden", "too_large", "rate_limited"]);
+
+/**
+ * Runs a send (or reply) and records how it ended — ok (with the message id), denied (refused:
+ * auth, policy, limits) or error — in the audit log and the metrics, then returns or rethrows.
+ */
+export async function auditedSend<T extends { id: string }>(broker: { audit: Audit; metrics: Metrics }, actor: string, action: string, target: string, fn: () => Promise<T>): Promise<T> {
+  const { audit, metrics } = broker;
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    metrics.counters.sends_ok++;
+    metrics.sendLatency.observe((performance.now() - t0) / 1000);
+    audit.record(actor, action, target, "ok", r.id);
+    return r;
+  } catch (err) {
+    const e = err as { code?: string; details?: { rule?: number }; message?: string };
+    const refused = REFUSED.has(e.code ?? "");
+    if (refused) metrics.counters.sends_refused++;
+    else metrics.counters.sends_failed++;
+    if (e.code === "rate_limited") metrics.counters.rate_limited++;
+    if (e.code === "forbidden" && e.details?.rule !== undefined) metrics.counters.policy_denials++;
+    audit.record(actor, action, target, refused ? "denied" : "error", e.message ?? String(err));
+    throw err;
+  }
+}
