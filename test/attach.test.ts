@@ -84,6 +84,8 @@ describe("attach", () => {
     const again = tty(["attach", "w"]);
     await again.waitScreen(/mark/);
     await again.settle();
+    const audit = JSON.parse(await h.ok(["audit", "--json", "--limit", "5"])) as { action: string; target: string }[];
+    expect(audit.filter((e) => e.target === "w").map((e) => e.action).slice(0, 3)).toEqual(["session.attach", "session.detach", "session.attach"]);
     const seen = again.screen().join("\n").match(/mark\$\(\(1\+1\)\)/g) ?? [];
     expect(seen).toHaveLength(2); // the echo of the typed line and cat's copy: once each
     again.type("\x1c");

@@ -42,6 +42,22 @@ describe("sessions", () => {
     expect(await h.ok(["ls"])).toMatch(/inbox1\s+\d+\s+running\s+0\s+80x24\s+\S+ ago\s+\S+ ago\s+2\s+cat/);
   });
 
+  test("create, attach, detach, kill and rm are audited; metrics count sessions by state", async () => {
+    await h.ok(["new", "au", "--", "sh", "-c", "read x; exit 2"]);
+    await h.ok(["type", "au", "--enter"]);
+    await h.ok(["wait", "au", "--exit", "--timeout", "5s"]);
+    await h.ok(["new", "au2", "--", "cat"]);
+    const metrics = await h.ok(["metrics"]);
+    expect(metrics).toMatch(/^maestro_sessions\{state="running"\} 1$/m);
+    expect(metrics).toMatch(/^maestro_sessions\{state="exited"\} 1$/m);
+    await h.ok(["kill", "au2"]);
+    await h.ok(["rm", "au2"]);
+    const audit = JSON.parse(await h.ok(["audit", "--json"])) as { action: string; target: string; actor: string }[];
+    const mine = audit.filter((e) => e.target === "au2").map((e) => e.action);
+    expect(mine).toEqual(["session.rm", "session.kill", "session.new"]);
+    expect(audit.every((e) => e.actor === "operator")).toBe(true);
+  });
+
   test("without a command, new runs $SHELL", async () => {
     await h.ok(["new", "dflt"], { env: { SHELL: "/bin/sh" } });
     expect((await ls())[0]).toMatchObject({ name: "dflt", command: ["/bin/sh"], state: "running" });

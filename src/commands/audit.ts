@@ -13,7 +13,7 @@ export function auditLine(e: AuditEntry): string {
 export default defineVerb({
   meta: {
     name: "audit",
-    description: "The audit log, newest first: sends, reads, acks, identity changes, auth failures, policy denials, rate limits (operator only)",
+    description: "The audit log, newest first: sends, reads, acks, identity changes, sessions (new, kill, rm, attach, detach), auth failures, policy denials, rate limits (operator only)",
     examples: ["maestro audit --since 1h", "maestro audit --json | jq '.[] | select(.outcome == \"denied\")'"],
   },
   args: {

@@ -30,6 +30,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   stream.onCancel(() => {
     a.detached();
     broker.log.info(`session ${session.name}: ${client.identity.name} detached (connection ${client.id})`);
+    broker.audit.record(client.identity.name, "session.detach", session.name, "ok");
   });
   if (!readOnly) {
     stream.onInput((bytes) => {
@@ -39,6 +40,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
     });
   }
   broker.log.info(`session ${session.name}: ${client.identity.name} attached${readOnly ? " read-only" : ""} (connection ${client.id})`);
+  broker.audit.record(client.identity.name, "session.attach", session.name, "ok", readOnly ? "read-only" : "");
   // The reply goes out first; the screen and everything after it follow on the stream.
   queueMicrotask(() => {
     if (!stream.open) return;

@@ -18,6 +18,7 @@ export const kill: Handler<"kill"> = async ({ broker, client }, args) => {
     );
   }
   broker.log.info(`session ${session.name}: ${signal} from ${client.identity.name}`);
+  broker.audit.record(client.identity.name, "session.kill", session.name, "ok", signal);
   const exited = await session.kill(signal, KILL_WAIT_MS);
   return { name: session.name, signal, exited };
 };

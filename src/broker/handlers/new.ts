@@ -55,6 +55,7 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
   try {
     const s = sessions.create({ name, command, cwd, env, notify, restart, cols, rows }, optBool(args, "log"));
     broker.log.info(`session ${name} created by ${client.identity.name}: pid ${s.pid}, ${JSON.stringify(command)}`);
+    broker.audit.record(client.identity.name, "session.new", name, "ok", command.join(" "));
     return { name, pid: s.pid };
   } catch (err) {
     if (!existed) broker.store.identities.remove(name);

@@ -12,5 +12,6 @@ export const rm: Handler<"rm"> = async ({ broker, client }, args) => {
   }
   await broker.sessions.remove(session.name);
   broker.log.info(`session ${session.name} removed by ${client.identity.name}`);
+  broker.audit.record(client.identity.name, "session.rm", session.name, "ok");
   return { name: session.name };
 };
