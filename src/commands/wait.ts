@@ -28,17 +28,15 @@ export default defineVerb({
     const timeout_ms = args.timeout !== undefined ? parseDuration(args.timeout, "--timeout") : undefined;
     if (idle_ms === undefined && !args.exit && args.match === undefined) throw new MaestroError("usage", "wait: give --idle DUR, --exit or --match RE");
     const event = await withClient(async (client) => {
-      let got: WaitEvent | undefined;
+      let settle!: (e: WaitEvent | undefined) => void;
+      const got = new Promise<WaitEvent | undefined>((r) => (settle = r));
       const { reply } = client.openStream(
         "wait",
         { name: args.name, ...(idle_ms !== undefined ? { idle_ms } : {}), exit: Boolean(args.exit), ...(args.match !== undefined ? { match: args.match } : {}), ...(timeout_ms !== undefined ? { timeout_ms } : {}) },
-        { event: (e) => (got = e as WaitEvent) },
+        // The EVENT comes before END; an END alone (or a lost connection) means no answer.
+        { event: (e) => settle(e as WaitEvent), end: () => settle(undefined) },
       );
       await reply;
-      await new Promise<void>((resolve) => {
-        const check = setInterval(() => got && (clearInterval(check), resolve()), 5);
-        void client.closed().then(() => (clearInterval(check), resolve()));
-      });
       return got;
     });
     if (!event) throw new MaestroError("unavailable", "wait: the daemon went away");
