@@ -3,7 +3,7 @@
  * session's bytes to the screen, and on every way out (detach key, the program's exit, the daemon
  * going away, a signal) the terminal put back as it was.
  */
-import { writeSync } from "node:fs";
+import { readlinkSync, writeSync } from "node:fs";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
@@ -39,7 +39,7 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
 
   const { id, reply } = client.openStream(
     "attach",
-    { name, ...size(), read_only: opts.readOnly },
+    { name, ...size(), read_only: opts.readOnly, ...ttyName() },
     {
       data(bytes) {
         alt.feed(bytes);
@@ -118,6 +118,16 @@ async function stty(arg: string): Promise<string | undefined> {
     return code === 0 ? out.trim() : undefined;
   } catch {
     return undefined; // no stty: the runtime's raw mode alone
+  }
+}
+
+/** Our terminal's device path, where the platform shows it (Linux /proc); else nothing. */
+function ttyName(): { tty?: string } {
+  try {
+    const path = readlinkSync("/proc/self/fd/0");
+    return path.startsWith("/dev/") ? { tty: path } : {};
+  } catch {
+    return {};
   }
 }
 

@@ -217,6 +217,11 @@ export interface AttachArgs {
   read_only?: boolean;
   /** History lines to put into the outer terminal's scrollback; default from config. */
   history?: number;
+  /**
+   * The client's terminal device (e.g. /dev/pts/3). Re-attaching from the same terminal then
+   * gets only the history that is new since it detached there.
+   */
+  tty?: string;
 }
 
 export interface AttachResult {

@@ -37,6 +37,8 @@ export class Attachment {
     private readonly water: Watermarks,
     /** Called once when this client is gone, whichever side ended it. */
     private readonly onGone: () => void,
+    /** The client's terminal device, if it said: to send only new history on a re-attach. */
+    readonly tty?: string,
   ) {
     this.sentTo = session.ring.end;
     stream.onDrain(() => {
@@ -122,6 +124,7 @@ export class Attachment {
     clearTimeout(this.resumeTimer);
     this.session.clients.delete(this);
     this.stream.end(reason);
+    this.session.noteDetach(this.tty);
     this.onGone();
   }
 
@@ -129,6 +132,7 @@ export class Attachment {
   detached(): void {
     clearTimeout(this.resumeTimer);
     this.session.clients.delete(this);
+    this.session.noteDetach(this.tty);
     this.onGone();
   }
 }

@@ -29,11 +29,16 @@ export class Screen {
   private readonly serializer = new SerializeAddon();
   /** Offset (in the session's output) of the next byte to parse. */
   parsed = 0;
+  /** Lines that have scrolled off the top of the normal screen so far: how much history is new. */
+  scrolled = 0;
 
   constructor(cols: number, rows: number, scrollback: number) {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: "off" });
     // The addon's types name the browser Terminal; the headless one has every member it uses.
     this.term.loadAddon(this.serializer as unknown as Parameters<Terminal["loadAddon"]>[0]);
+    this.term.onScroll(() => {
+      if (this.term.buffer.active.type === "normal") this.scrolled++;
+    });
   }
 
   private get core(): NonNullable<XtermCore["_core"]> {

@@ -53,6 +53,8 @@ export class Session {
   private tracker: Screen | undefined;
   /** Mode switches in output the ring dropped before the tracker parsed it. */
   private readonly skipped = new ModeMemo();
+  /** Per outer terminal (its device path): the tracker's `scrolled` when a client there detached. */
+  private readonly seenBy = new Map<string, number>();
   readonly clients = new Set<Attachment>();
   readonly createdAt = Date.now();
   lastActivity = Date.now();
@@ -154,6 +156,25 @@ export class Session {
     if (flowing <= FLOOD_BYTES_PER_TICK) tracker.catchUp(this.ring, this.skipped, PARSE_SLICE);
     if (tracker.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   };
+
+  /**
+   * How much history to put into a client's scrollback: all it asks for, unless the same terminal
+   * (`tty`) was attached before, when only the lines that scrolled off since it left — the rest
+   * is already in that terminal's scrollback, and re-attaching must not print it twice.
+   */
+  historyFor(tty: string | undefined, requested: number): number {
+    const seen = tty === undefined ? undefined : this.seenBy.get(tty);
+    return seen === undefined ? requested : Math.max(0, Math.min(requested, this.currentScreen().scrolled - seen));
+  }
+
+  /** A client on terminal `tty` left: remember how far its scrollback goes. */
+  noteDetach(tty: string | undefined): void {
+    if (tty === undefined || !this.tracker) return;
+    this.seenBy.delete(tty);
+    this.seenBy.set(tty, this.tracker.scrolled);
+    // A handful of terminals per session is plenty; forget the oldest beyond that.
+    if (this.seenBy.size > 64) this.seenBy.delete(this.seenBy.keys().next().value!);
+  }
 
   /** The tracker, caught up with every byte so far. */
   currentScreen(): Screen {

@@ -1,6 +1,6 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { Attachment } from "../../pty/attachment.ts";
-import { optBool, optInt, reqString } from "../args.ts";
+import { optBool, optInt, optString, reqString } from "../args.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
 import { MAX_COLS, MAX_ROWS } from "./new.ts";
@@ -17,6 +17,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   const cols = optInt(args, "cols", 1, MAX_COLS) ?? session.cols;
   const rows = optInt(args, "rows", 1, MAX_ROWS) ?? session.rows;
   const history = optInt(args, "history", 0, 1_000_000) ?? broker.config.sessions.attach_history_lines;
+  const tty = optString(args, "tty");
   const cfg = broker.config.sessions;
   if (session.clients.size >= cfg.max_clients) {
     throw new MaestroError("forbidden", `session "${session.name}" already has ${cfg.max_clients} clients (sessions.max_clients)`);
@@ -25,6 +26,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   const key = `${client.id}:${stream.id}`;
   const a = new Attachment(key, session, stream, readOnly, cols, rows, { high: cfg.high_water_bytes, low: cfg.low_water_bytes }, () =>
     broker.sessions.attachments.delete(key),
+    tty,
   );
   broker.sessions.attachments.set(key, a);
   stream.onCancel(() => {
@@ -45,7 +47,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   queueMicrotask(() => {
     if (!stream.open) return;
     if (!readOnly && session.running) session.resize(cols, rows);
-    a.sendSnapshot(history);
+    a.sendSnapshot(session.historyFor(tty, history));
     if (session.running) {
       session.clients.add(a);
     } else {
