@@ -3,7 +3,7 @@
  * session's bytes to the screen, and on every way out (detach key, the program's exit, the daemon
  * going away, a signal) the terminal put back as it was.
  */
-import { readlinkSync, writeSync } from "node:fs";
+import { fstatSync, readlinkSync, writeSync } from "node:fs";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
@@ -121,11 +121,15 @@ async function stty(arg: string): Promise<string | undefined> {
   }
 }
 
-/** Our terminal's device path, where the platform shows it (Linux /proc); else nothing. */
+/**
+ * Which terminal this is, for "only new history on a re-attach": its device path plus the time
+ * the device was set up, because a closed terminal's /dev/pts/N is soon handed to a new one.
+ * Where the platform does not show it (no /proc), nothing: every attach then gets full history.
+ */
 function ttyName(): { tty?: string } {
   try {
     const path = readlinkSync("/proc/self/fd/0");
-    return path.startsWith("/dev/") ? { tty: path } : {};
+    return path.startsWith("/dev/") ? { tty: `${path}@${fstatSync(0).ctimeMs}` } : {};
   } catch {
     return {};
   }

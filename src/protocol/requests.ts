@@ -218,8 +218,8 @@ export interface AttachArgs {
   /** History lines to put into the outer terminal's scrollback; default from config. */
   history?: number;
   /**
-   * The client's terminal device (e.g. /dev/pts/3). Re-attaching from the same terminal then
-   * gets only the history that is new since it detached there.
+   * Names the client's terminal (e.g. `/dev/pts/3@<ctime ms>`). Re-attaching from the same
+   * terminal then gets only the history that is new since it detached there.
    */
   tty?: string;
 }
