@@ -133,6 +133,13 @@ describe("attach", () => {
     expect(count("83")).toBe(1);
     expect(count("new-1")).toBe(2); // cat's echo and its copy
     shell.type("\x1c");
+    await waitFor(() => shell.code !== undefined);
+    // Another terminal (even one given the same /dev/pts number) is new: it gets the full history.
+    const other = tty(["attach", "w"]);
+    await other.waitScreen(/new-3\s+new-3/);
+    await other.settle();
+    expect(other.allText().split("\n")).toContain("37");
+    other.type("\x1c");
   });
 
   test("--detach-key changes the key; a bad one is a usage error", async () => {
