@@ -42,6 +42,8 @@ export interface HandlerContext {
   broker: Broker;
   client: ClientHandle;
   requestId: number;
+  /** Aborted when the client's connection closes: long waits give up their resources. */
+  signal: AbortSignal;
   /**
    * Turns this request into a stream: EVENT/DATA frames named by the request id follow the
    * reply until one side ends it. Call at most once.

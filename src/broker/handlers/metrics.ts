@@ -8,6 +8,7 @@ export function metricsText(broker: Broker): string {
     messagesByState: broker.store.messages.countByState(),
     sessionsByState: {},
     attachedClients: 0,
+    pendingWaits: broker.router.pendingWaits,
   });
 }
 

@@ -177,7 +177,7 @@ export class Router {
   }
 
   /** Blocks until every recipient has the message delivered / read, or any reply exists. */
-  waitFor(who: Identity, idText: string, what: WaitFor, timeoutMs: number): Promise<MessageView | null> {
+  waitFor(who: Identity, idText: string, what: WaitFor, timeoutMs: number, signal?: AbortSignal): Promise<MessageView | null> {
     const m = visibleMessage(this.store, who, idText);
     const check = (): MessageView | null | undefined => {
       if (what === "reply") {
@@ -204,13 +204,26 @@ export class Router {
         cleanup();
         resolve(result);
       };
+      const abandoned = () => {
+        cleanup();
+        reject(new MaestroError("unavailable", "the client went away"));
+      };
       const cleanup = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", abandoned);
         waiters.delete(wake);
         if (waiters.size === 0) this.waiters.delete(m.id);
       };
       waiters.add(wake);
+      signal?.addEventListener("abort", abandoned);
     });
+  }
+
+  /** Waits in progress, for tests of cleanup and for metrics. */
+  get pendingWaits(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
   }
 
   private changed(id: number): void {
