@@ -120,10 +120,6 @@ export class Router {
     };
   }
 
-  hasSubscribers(name: string): boolean {
-    return (this.subscribers.get(name)?.size ?? 0) > 0;
-  }
-
   /**
    * Pushes what `name` is owed (queued, or delivered and unread) to one subscriber, in inbox
    * order: on subscribe, and when a paused subscriber drains.

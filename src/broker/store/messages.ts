@@ -1,6 +1,6 @@
 /**
- * Messages, deliveries and groups: every SQL statement messaging runs. Statements are prepared
- * once; callers batch writes inside `transaction()` (the router's group commit).
+ * Messages, deliveries and groups: every SQL statement messaging runs. Statements are compiled
+ * once (db.query caches them); writes run inside the router's group commit (messaging/writer.ts).
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { DeliveryStatus } from "../../protocol/message.ts";
@@ -139,10 +139,6 @@ export class MessageStore {
       ftsMaxIn: q("SELECT max(id) AS id FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $limit)"),
       ftsSetIndexedTo: q("UPDATE meta SET value = CAST($id AS TEXT) WHERE key = 'fts_indexed_to'"),
     };
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
   }
 
   maxId(): number {
