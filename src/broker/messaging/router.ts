@@ -101,7 +101,11 @@ export class Router {
   async catchUp(name: string, sub: Subscriber): Promise<void> {
     const now = Date.now();
     for (const row of this.store.messages.pendingFor(name, now, 10_000)) {
-      if (!sub.deliver(messageView(row, { ...row, status: "delivered" }))) return;
+      // The view describes this push as recordPush will store it: a first delivery, or (--ack)
+      // one more attempt.
+      const counts = row.status === "queued" || row.ack === 1;
+      const view = messageView(row, { ...row, status: "delivered", attempts: row.attempts + (counts ? 1 : 0), delivered_at: row.delivered_at ?? now });
+      if (!sub.deliver(view)) return;
       await this.recordPush(row, now);
     }
   }
