@@ -40,7 +40,9 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
       paused = false;
       void broker.router.catchUp(name, sub);
     });
-    setImmediate(() => void broker.router.catchUp(name, sub));
+    // The snapshot is taken now, with the subscription; the pushes wait until the reply is out.
+    const owed = broker.router.owed(name);
+    setImmediate(() => void broker.router.catchUp(name, sub, owed));
     return [];
   }
 

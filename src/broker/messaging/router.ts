@@ -98,9 +98,9 @@ export class Router {
    * Pushes what `name` is owed (queued, or delivered and unread) to one subscriber, in inbox
    * order: on subscribe, and when a paused subscriber drains.
    */
-  async catchUp(name: string, sub: Subscriber): Promise<void> {
+  async catchUp(name: string, sub: Subscriber, rows: InboxRow[] = this.owed(name)): Promise<void> {
     const now = Date.now();
-    for (const row of this.store.messages.pendingFor(name, now, 10_000)) {
+    for (const row of rows) {
       // The view describes this push as recordPush will store it: a first delivery, or (--ack)
       // one more attempt.
       const counts = row.status === "queued" || row.ack === 1;
@@ -108,6 +108,15 @@ export class Router {
       if (!sub.deliver(view)) return;
       await this.recordPush(row, now);
     }
+  }
+
+  /**
+   * What `name` is owed right now. Taken in the same tick as `subscribe`, it holds exactly the
+   * messages fanOut has not pushed to the new subscriber: a send committed later reaches it
+   * through fanOut, so a message is never pushed twice on one stream.
+   */
+  owed(name: string): InboxRow[] {
+    return this.store.messages.pendingFor(name, Date.now(), 10_000);
   }
 
   /** An `inbox` listing by the recipient itself counts as delivery (SPEC §5: a peek). */
