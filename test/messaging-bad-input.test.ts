@@ -93,11 +93,15 @@ describe("send refuses bad input, stores nothing", () => {
     const { a, b } = await identities(h, "a", "b");
     const id = await send(h, a.token, [b.name, "q"]);
     await expectRefused(h, ["reply", id, "x".repeat(1001)], 6, /limits\.body_bytes/, as(b.token));
+    // an empty answer is refused even though the original has a subject ("Re: …" is not content)
+    const withSubject = await send(h, a.token, [b.name, "q", "--subject", "plan"]);
+    await expectRefused(h, ["reply", withSubject], 2, /empty/, as(b.token));
+    await expectRefused(h, ["reply", withSubject, "-"], 2, /empty/, as(b.token, ""));
     await expectRefused(h, ["reply", id, "ok", "--priority", "meh"], 2, /--priority/, as(b.token));
     await expectRefused(h, ["reply", id, "ok", "--meta", "novalue"], 2, /KEY=VALUE/, as(b.token));
     await expectRefused(h, ["reply", id, "ok", "--attach", join(files, "missing")], 3, /no such file/, as(b.token));
     // none of those marked the original read
-    expect((await peek(h, b.name))[0]).toMatchObject({ id, status: "queued" });
+    expect((await peek(h, b.name)).map((m) => [m.id, m.status])).toEqual([[id, "queued"], [withSubject, "queued"]]);
   });
 });
 
