@@ -1,8 +1,9 @@
 /** Identities (SPEC §5, §8): operator by default, register/rotate, hashed tokens, sender = caller. */
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TestHome } from "./helpers.ts";
+import { BIN, TestHome } from "./helpers.ts";
 import { as, countMessages, expectFailure, expectRefused, identities, register, send, uniq } from "./msg-helpers.ts";
 
 let h: TestHome;
@@ -28,13 +29,22 @@ describe("identities", () => {
     expect((await h.ok(["whoami"], as(out.token))).trim()).toBe(`${name} (agent)`);
   });
 
-  test("register --shell prints export lines that work when eval'd by bash", async () => {
-    const name = uniq("shell");
-    const script = `set -e; eval "$("$BIN" register ${name} --shell)"; "$BIN" whoami --json`;
-    const proc = Bun.spawn(["bash", "-c", script], { env: { ...h.env, BIN: join(import.meta.dirname, "..", "dist", "maestro") }, stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-    expect(JSON.parse(stdout)).toEqual({ name, kind: "agent" });
+  test("register --shell prints export lines that work when eval'd by bash, whatever the home's path holds", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "mt-q-"));
+    const odd = new TestHome({ home: join(parent, "it's \"$HOME\" `x`") });
+    try {
+      for (const home of [h, odd]) {
+        const name = uniq("shell");
+        const script = `set -e; eval "$("$BIN" register ${name} --shell)"; "$BIN" whoami --json`;
+        const proc = Bun.spawn(["bash", "-c", script], { env: { ...home.env, BIN }, stdout: "pipe", stderr: "pipe" });
+        const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+        expect(JSON.parse(stdout)).toEqual({ name, kind: "agent" });
+      }
+    } finally {
+      await odd.cleanup();
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   test("tokens are stored hashed: the database files never contain one", async () => {
