@@ -9,7 +9,7 @@ import type { Identity } from "../../protocol/messages.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
-import type { InboxRow, MessageRow } from "../store/messages.ts";
+import type { DeliveryRow, InboxRow, MessageRow } from "../store/messages.ts";
 import type { WireArgs } from "../types.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
@@ -167,9 +167,15 @@ export class Router {
         return r ? messageView(r) : undefined;
       }
       const ds = this.store.messages.deliveriesOf(m.id);
-      const done = what === "delivered" ? ds.every((d) => d.status !== "queued") : ds.every((d) => d.status === "read" || d.status === "acked");
+      const done = what === "delivered" ? ds.every((d) => d.status !== "queued" && !never(d)) : ds.every((d) => d.status === "read" || d.status === "acked");
       return done ? null : undefined;
     };
+    // Expiry ends a delivery for good: one that expired unread will never be read, one that
+    // expired undelivered will never be delivered. No use waiting out the timeout.
+    const never = (d: DeliveryRow) => d.status === "expired" && (what === "read" || d.delivered_at === null);
+    if (what !== "reply" && this.store.messages.deliveriesOf(m.id).some(never)) {
+      return Promise.reject(new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`));
+    }
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve, reject) => {
