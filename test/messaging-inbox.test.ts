@@ -158,6 +158,21 @@ describe("send --wait", () => {
     expect(JSON.parse(await wj.lines.next())).toMatchObject({ id: q2!.id, wait: { reached: "reply", reply: { id: r2, body: "a2", from: b.name } } });
   });
 
+  test("waiting on a message that expired undelivered fails at once with exit 4, never 'delivered'", async () => {
+    const { b } = await identities(h, "b");
+    const id = await send(h, "", [b.name, "gone soon", "--ttl", "50ms"]);
+    await waitFor(async () => (await history(b.token)).find((x) => x.id === id)?.status === "expired");
+    const peer = await RawPeer.connect(h.socket);
+    peer.hello();
+    await peer.next(FrameKind.WELCOME);
+    for (const [i, what] of ["delivered", "read"].entries()) {
+      peer.request(i + 1, "message.wait", { id, for: what, timeout_ms: 20_000 });
+      expect(await peer.next(FrameKind.ERROR, 2_000)).toMatchObject({ id: i + 1, code: "timeout", exit: 4, message: expect.stringMatching(/expired/) });
+    }
+    peer.end();
+    expect(peer.frames.filter((f) => f.kind === FrameKind.REPLY)).toEqual([]);
+  });
+
   test("--wait times out with exit 4, after printing the id", async () => {
     const { a, b } = await identities(h, "a", "b");
     const r = await h.run(["send", b.name, "nobody reads", "--wait", "read", "--timeout", "200ms"], as(a.token));
