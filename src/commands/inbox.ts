@@ -50,14 +50,22 @@ export default defineVerb({
 async function follow(req: InboxArgs, json: boolean): Promise<void> {
   const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
   const print = (m: MessageView) => out(`${json ? JSON.stringify(m) : messageLine(m)}\n`);
+  let reply!: Promise<unknown>;
   const ended = new Promise<string | undefined>((resolve) => {
-    const { reply } = client.openStream("inbox", req, { event: (e) => print(e as MessageView), end: resolve });
-    reply.catch((err) => resolve(err instanceof Error ? err.message : String(err)));
+    ({ reply } = client.openStream("inbox", req, { event: (e) => print(e as MessageView), end: resolve }));
   });
   process.once("SIGINT", () => {
     client.close();
     process.exit(0);
   });
+  // A refusal (a token that matches nothing, bad arguments) keeps its own code and exit status;
+  // only a stream that was open and then ended is "unavailable".
+  try {
+    await reply;
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   const reason = await ended;
   throw new MaestroError("unavailable", `the inbox stream ended: ${reason ?? "the daemon closed it"}`);
 }
