@@ -143,6 +143,10 @@ describe("other verbs refuse bad input", () => {
     const { a, b } = await identities(h, "a", "b");
     expectFailure(await h.run(["inbox", b.name], as(a.token)), 6, /only the operator/);
     expectFailure(await h.run(["inbox", "no-such-identity"]), 3);
+    // --follow: a refusal keeps its own exit code (it used to be 5, "the inbox stream ended")
+    expectFailure(await h.run(["inbox", "--follow"], as("mst_nothing-matches-this")), 6, /matches no identity/);
+    expectFailure(await h.run(["inbox", "--follow", b.name]), 2, /your own inbox only/);
+    expectFailure(await h.run(["inbox", "--follow", "no-such-identity"]), 3, /no identity/);
     expectFailure(await h.run(["inbox", "--limit", "0"]), 2, /--limit/);
     expectFailure(await h.run(["inbox", "--since", "yesterday"]), 2, /--since/);
     expectFailure(await h.run(["history", "--limit", "many"]), 2, /--limit/);
