@@ -2,13 +2,12 @@
  * Bad input (SPEC §3, §5, §8): each case exits with its documented code, says what went wrong in
  * one line on stderr, and stores nothing.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
 import { TestHome } from "./helpers.ts";
-import { FAST_CONFIG, as, expectFailure, expectRefused, identities, peek, send } from "./msg-helpers.ts";
+import { FAST_CONFIG, as, closeHome, openHome, expectFailure, expectRefused, identities, peek, send } from "./msg-helpers.ts";
 
 // FAST_CONFIG: body_bytes = 1000, attachment_bytes = 2000.
 let h: TestHome;
@@ -16,9 +15,7 @@ let files: string;
 let sender: string;
 let to: string;
 beforeAll(async () => {
-  h = new TestHome({ config: FAST_CONFIG });
-  await h.start();
-  files = mkdtempSync(join(tmpdir(), "mt-bad-"));
+  ({ h, scratch: files } = await openHome(FAST_CONFIG));
   writeFileSync(join(files, "ok.txt"), "fine");
   writeFileSync(join(files, "big.bin"), new Uint8Array(2001));
   mkdirSync(join(files, "dir"));
@@ -26,10 +23,7 @@ beforeAll(async () => {
   sender = ids.sender.token;
   to = ids.to.name;
 });
-afterAll(async () => {
-  await h.cleanup();
-  rmSync(files, { recursive: true, force: true });
-});
+afterAll(() => closeHome(h, files));
 
 describe("send refuses bad input, stores nothing", () => {
   // [what, args after `send`, exit code, what the one line must say]

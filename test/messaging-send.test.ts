@@ -1,24 +1,16 @@
 /** send and what follows it (SPEC §5): fields, flags, groups, order, threads, search, attachments, purge. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
 import { FrameKind } from "../src/protocol/frame.ts";
 import { RawPeer, TestHome } from "./helpers.ts";
-import { FAST_CONFIG, as, countMessages, expectFailure, identities, inbox, peek, send } from "./msg-helpers.ts";
+import { FAST_CONFIG, as, closeHome, openHome, countMessages, expectFailure, identities, inbox, peek, send } from "./msg-helpers.ts";
 
 let h: TestHome;
 let scratch: string;
-beforeAll(async () => {
-  h = new TestHome({ config: FAST_CONFIG });
-  await h.start();
-  scratch = mkdtempSync(join(tmpdir(), "mt-files-"));
-});
-afterAll(async () => {
-  await h.cleanup();
-  rmSync(scratch, { recursive: true, force: true });
-});
+beforeAll(async () => ({ h, scratch } = await openHome(FAST_CONFIG)));
+afterAll(() => closeHome(h, scratch));
 
 const readJson = async (token: string, ...ids: string[]): Promise<MessageView[]> => JSON.parse(await h.ok(["read", ...ids, "--json"], as(token)));
 

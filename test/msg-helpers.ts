@@ -2,9 +2,12 @@
  * Helpers shared by the messaging suites: identities, counting what is stored, one-line failures,
  * and a live `inbox --follow --json` reader. Everything goes through the real binary.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
-import { BIN, type RunResult, type TestHome } from "./helpers.ts";
+import { BIN, TestHome, type RunResult } from "./helpers.ts";
 
 /** Fast timings and small limits so redelivery, TTL and size tests take milliseconds. */
 export const FAST_CONFIG = `
@@ -16,6 +19,18 @@ max_deliver = 3
 body_bytes = 1000
 attachment_bytes = 2000
 `;
+
+/** A file's shared daemon (started) and a scratch folder for files to attach. */
+export async function openHome(config?: string): Promise<{ h: TestHome; scratch: string }> {
+  const h = new TestHome(config === undefined ? {} : { config });
+  await h.start();
+  return { h, scratch: mkdtempSync(join(tmpdir(), "mt-files-")) };
+}
+
+export async function closeHome(h: TestHome, scratch: string): Promise<void> {
+  await h.cleanup();
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 let seq = 0;
 /** A name no other test in the process uses. */
