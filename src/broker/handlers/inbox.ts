@@ -1,7 +1,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { parseId } from "../../protocol/message.ts";
 import { checkName } from "../../protocol/names.ts";
 import { optBool, optInt, optString } from "../args.ts";
+import { visibleMessage } from "../messaging/compose.ts";
 import type { Subscriber } from "../messaging/router.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
@@ -50,7 +50,8 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     recipient: name,
     unreadOnly: optBool(args, "unread"),
     from: optString(args, "from"),
-    thread: thread === undefined ? undefined : parseId(thread),
+    // any message of the thread names it, not only the first; one the caller cannot see is exit 3
+    thread: thread === undefined ? undefined : visibleMessage(broker.store, me, thread).thread_id,
     sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,
     limit: optInt(args, "limit", 1, 10_000) ?? 50,
     now: Date.now(),
