@@ -56,6 +56,34 @@ describe("send", () => {
     expect(await countMessages(h)).toBe(before + 1);
   });
 
+  test("--idempotency-key: after the window (500 ms here) the same key sends again", async () => {
+    const { a, b } = await identities(h, "a", "b");
+    const first = await send(h, a.token, [b.name, "once", "--idempotency-key", "nightly"]);
+    const [m] = await peek(h, b.name);
+    await Bun.sleep(Math.max(0, Date.parse(m!.created_at) + 500 - Date.now()) + 10); // a deadline: nothing announces it
+    const second = await send(h, a.token, [b.name, "again", "--idempotency-key", "nightly"]);
+    expect(second).not.toBe(first);
+    expect((await inbox(h, b.token)).map((x) => x.body)).toEqual(["once", "again"]);
+  });
+
+  test("inbox filters: --from, --thread, --since, --limit, --unread", async () => {
+    const { a, b, c } = await identities(h, "a", "b", "c");
+    const fromA = await send(h, a.token, [c.name, "from a"]);
+    const fromB = await send(h, b.token, [c.name, "from b"]);
+    const inThread = await send(h, a.token, [c.name, "a again", "--reply-to", fromA]);
+    const ids = async (...args: string[]) => (await inbox(h, c.token, args)).map((m) => m.id);
+    expect(await ids("--from", a.name)).toEqual([fromA, inThread]);
+    expect(await ids("--from", b.name)).toEqual([fromB]);
+    expect(await ids("--thread", inThread)).toEqual([fromA, inThread]);
+    expect(await ids("--limit", "2")).toEqual([fromA, fromB]);
+    expect(await ids("--since", "1h")).toEqual([fromA, fromB, inThread]);
+    expect(await ids("--since", "2999-01-01T00:00:00Z")).toEqual([]);
+    await h.ok(["read", fromB], as(c.token));
+    expect(await ids("--unread")).toEqual([fromA, inThread]);
+    expect(await ids()).toEqual([fromA, inThread, fromB]); // unread first, then read ones
+    expectFailure(await h.run(["inbox", "--thread", "0000000000z"], as(c.token)), 3);
+  });
+
   test("order: priority first, then time; FIFO per sender→recipient", async () => {
     const { a, b } = await identities(h, "a", "b");
     const plan = ["low", "normal", "urgent", "normal", "high", "low", "urgent"];
@@ -171,6 +199,10 @@ describe("send", () => {
     expect(readdirSync(out).sort()).toEqual(["_hidden", "_hidden (1)", "data (1).bin", "data.bin"]);
     expect(new Uint8Array(readFileSync(join(out, "data.bin")))).toEqual(bytes);
     expect(readFileSync(join(out, "_hidden"), "utf8")).toBe("dots");
+    // content-addressed: the same bytes sent again are stored once
+    const blobs = readdirSync(join(h.home, "blobs")).length;
+    await send(h, a.token, [b.name, "same file", "--attach", src]);
+    expect(readdirSync(join(h.home, "blobs")).length).toBe(blobs);
   });
 
   test("an attachment named ../../evil is refused by the daemon and stores nothing", async () => {

@@ -15,6 +15,7 @@ export const FAST_CONFIG = `
 ack_wait_ms = 200
 sweep_ms = 50
 max_deliver = 3
+idempotency_window_ms = 500
 [limits]
 body_bytes = 1000
 attachment_bytes = 2000
