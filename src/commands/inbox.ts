@@ -27,7 +27,7 @@ export default defineVerb({
     thread: { type: "string", description: "Only in the thread of message ID" },
     since: { type: "string", description: "Only newer than a duration (2h) or an ISO time" },
     limit: { type: "string", description: "At most N messages (default 50)" },
-    follow: { type: "boolean", description: "Keep streaming messages as they arrive" },
+    follow: { type: "boolean", description: "Keep streaming messages as they arrive (every message: no --from/--thread/--since/--limit)" },
     json: { type: "boolean", description: "JSON array; with --follow, one JSON object per line" },
   },
   async run({ args }) {

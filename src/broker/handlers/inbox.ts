@@ -21,6 +21,11 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
 
   if (optBool(args, "follow")) {
     if (!own) throw new MaestroError("usage", "inbox --follow follows your own inbox only");
+    // The stream pushes (and marks delivered) everything owed: a filter would be silently ignored.
+    const filters = ["from", "thread", "since", "limit"].filter((f) => args[f] !== undefined && args[f] !== null);
+    if (filters.length > 0) {
+      throw new MaestroError("usage", `inbox --follow streams every message; it takes no ${filters.map((f) => `--${f}`).join(", ")} (filter the JSON lines instead)`);
+    }
     const stream = ctx.openStream();
     let paused = false;
     const sub: Subscriber = {
