@@ -141,6 +141,9 @@ describe("other verbs refuse bad input", () => {
     expectFailure(await h.run(["inbox", "--follow"], as("mst_nothing-matches-this")), 6, /matches no identity/);
     expectFailure(await h.run(["inbox", "--follow", b.name]), 2, /your own inbox only/);
     expectFailure(await h.run(["inbox", "--follow", "no-such-identity"]), 3, /no identity/);
+    // filters it would silently ignore are refused
+    expectFailure(await h.run(["inbox", "--follow", "--from", a.name]), 2, /takes no --from/);
+    expectFailure(await h.run(["inbox", "--follow", "--since", "1h", "--limit", "5"]), 2, /takes no --since, --limit/);
     expectFailure(await h.run(["inbox", "--limit", "0"]), 2, /--limit/);
     expectFailure(await h.run(["inbox", "--since", "yesterday"]), 2, /--since/);
     expectFailure(await h.run(["history", "--limit", "many"]), 2, /--limit/);
