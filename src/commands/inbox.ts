@@ -67,5 +67,8 @@ async function follow(req: InboxArgs, json: boolean): Promise<void> {
     throw err;
   }
   const reason = await ended;
+  // The daemon ended the connection with a reason of its own (a rotated token): say that.
+  const failure = client.failure;
+  if (failure instanceof MaestroError && failure.code !== "unavailable") throw failure;
   throw new MaestroError("unavailable", `the inbox stream ended: ${reason ?? "the daemon closed it"}`);
 }
