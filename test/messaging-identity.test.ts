@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BIN, TestHome } from "./helpers.ts";
-import { as, countMessages, expectFailure, expectRefused, identities, register, send, uniq } from "./msg-helpers.ts";
+import { Follower, as, countMessages, expectFailure, expectRefused, identities, register, send, uniq } from "./msg-helpers.ts";
 
 let h: TestHome;
 beforeAll(async () => {
@@ -66,7 +66,15 @@ describe("identities", () => {
     expectFailure(await h.run(["register", name, "--json"]), 6, /already exists.*--rotate/);
     // the refused attempt changed nothing: the old token still works
     expect(JSON.parse(await h.ok(["whoami", "--json"], as(old))).name).toBe(name);
+    // a stream opened with the old token is cut off by the rotation, not left running
+    const follower = new Follower(h, old);
+    const before = await send(h, "", [name, "before rotation"]);
+    expect((await follower.next()).id).toBe(before);
     const fresh = JSON.parse(await h.ok(["register", name, "--rotate", "--json"])).token as string;
+    expect(await follower.proc.exited).toBe(6);
+    expect((await new Response(follower.proc.stderr).text()).trim()).toBe(`maestro: the token of ${name} was rotated; use the new one (MAESTRO_TOKEN)`);
+    await send(h, "", [name, "after rotation"]);
+    expect(follower.lines.pending()).toEqual([]);
     expect(fresh).not.toBe(old);
     expect(JSON.parse(await h.ok(["whoami", "--json"], as(fresh))).name).toBe(name);
     expectFailure(await h.run(["whoami"], as(old)), 6, /matches no identity/);
