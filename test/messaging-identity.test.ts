@@ -71,7 +71,7 @@ describe("identities", () => {
     const before = await send(h, "", [name, "before rotation"]);
     expect((await follower.next()).id).toBe(before);
     const fresh = JSON.parse(await h.ok(["register", name, "--rotate", "--json"])).token as string;
-    expect(await follower.proc.exited).toBe(6);
+    expect(await Promise.race([follower.proc.exited, Bun.sleep(5_000).then(() => "still running")])).toBe(6);
     expect((await new Response(follower.proc.stderr).text()).trim()).toBe(`maestro: the token of ${name} was rotated; use the new one (MAESTRO_TOKEN)`);
     await send(h, "", [name, "after rotation"]);
     expect(follower.lines.pending()).toEqual([]);
