@@ -141,6 +141,16 @@ describe("send --wait", () => {
     expect(await w.stderr).toBe("");
   });
 
+  test("--wait delivered returns once a live subscriber has it", async () => {
+    const { a, b } = await identities(h, "a", "b");
+    const f = follow(b.token);
+    const warm = await send(h, a.token, [b.name, "warm-up"]); // the subscription is live
+    expect((await f.next()).id).toBe(warm);
+    const r = JSON.parse(await h.ok(["send", b.name, "here?", "--wait", "delivered", "--timeout", "20s", "--json"], as(a.token)));
+    expect(r).toMatchObject({ wait: { reached: "delivered", reply: null } });
+    expect((await f.next()).id).toBe(r.id);
+  });
+
   test("--wait reply blocks until a reply exists and prints it", async () => {
     const { a, b } = await identities(h, "a", "b");
     const w = spawnVerb(h, ["send", b.name, "question", "--wait", "reply", "--timeout", "20s"], a.token);
