@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola";
+import type { ErrorCode } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
@@ -36,6 +37,8 @@ export interface Broker {
 export interface ClientHandle {
   readonly id: number;
   readonly identity: Identity;
+  /** Sends an error; `fatal` closes the connection after it (credentials revoked, …). */
+  fail(code: ErrorCode, message: string, fatal: boolean): void;
 }
 
 export interface HandlerContext {

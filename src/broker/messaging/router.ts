@@ -9,7 +9,7 @@ import type { Identity } from "../../protocol/messages.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
-import type { InboxRow, MessageRow } from "../store/messages.ts";
+import type { DeliveryRow, InboxRow, MessageRow } from "../store/messages.ts";
 import type { WireArgs } from "../types.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
@@ -124,12 +124,25 @@ export class Router {
    * Pushes what `name` is owed (queued, or delivered and unread) to one subscriber, in inbox
    * order: on subscribe, and when a paused subscriber drains.
    */
-  async catchUp(name: string, sub: Subscriber): Promise<void> {
+  async catchUp(name: string, sub: Subscriber, rows: InboxRow[] = this.owed(name)): Promise<void> {
     const now = Date.now();
-    for (const row of this.store.messages.pendingFor(name, now, 10_000)) {
-      if (!sub.deliver(messageView(row, { ...row, status: "delivered" }))) return;
+    for (const row of rows) {
+      // The view describes this push as recordPush will store it: a first delivery, or (--ack)
+      // one more attempt.
+      const counts = row.status === "queued" || row.ack === 1;
+      const view = messageView(row, { ...row, status: "delivered", attempts: row.attempts + (counts ? 1 : 0), delivered_at: row.delivered_at ?? now });
+      if (!sub.deliver(view)) return;
       await this.recordPush(row, now);
     }
+  }
+
+  /**
+   * What `name` is owed right now. Taken in the same tick as `subscribe`, it holds exactly the
+   * messages fanOut has not pushed to the new subscriber: a send committed later reaches it
+   * through fanOut, so a message is never pushed twice on one stream.
+   */
+  owed(name: string): InboxRow[] {
+    return this.store.messages.pendingFor(name, Date.now(), 10_000);
   }
 
   /** An `inbox` listing by the recipient itself counts as delivery (SPEC §5: a peek). */
@@ -181,9 +194,15 @@ export class Router {
         return r ? messageView(r) : undefined;
       }
       const ds = this.store.messages.deliveriesOf(m);
-      const done = what === "delivered" ? ds.every((d) => d.status !== "queued") : ds.every((d) => d.status === "read" || d.status === "acked");
+      const done = what === "delivered" ? ds.every((d) => d.status !== "queued" && !never(d)) : ds.every((d) => d.status === "read" || d.status === "acked");
       return done ? null : undefined;
     };
+    // Expiry ends a delivery for good: one that expired unread will never be read, one that
+    // expired undelivered will never be delivered. No use waiting out the timeout.
+    const never = (d: DeliveryRow) => d.status === "expired" && (what === "read" || d.delivered_at === null);
+    if (what !== "reply" && this.store.messages.deliveriesOf(m).some(never)) {
+      return Promise.reject(new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`));
+    }
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve, reject) => {
