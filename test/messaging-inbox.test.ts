@@ -184,6 +184,26 @@ describe("send --wait", () => {
     expect(peer.frames.filter((f) => f.kind === FrameKind.REPLY)).toEqual([]);
   });
 
+  test("a wait already under way ends (exit 4, expired) when the sweeper expires the message, not at its timeout", async () => {
+    const { a, b } = await identities(h, "a", "b");
+    const t0 = Date.now();
+    const r = await h.run(["send", b.name, "short-lived", "--ttl", "300ms", "--wait", "read", "--timeout", "30s"], as(a.token));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/expired \(--ttl\) before it was read/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  test("--ttl drops unread messages; one already read stays in the listing after its expiry", async () => {
+    const { a, b } = await identities(h, "a", "b");
+    const readIt = await send(h, a.token, [b.name, "read in time", "--ttl", "300ms"]);
+    await h.ok(["read", readIt], as(b.token));
+    const unread = await send(h, a.token, [b.name, "never read", "--ttl", "300ms"]);
+    await waitFor(async () => (await history(b.token)).find((x) => x.id === unread)?.status === "expired");
+    const ids = (await inbox(h, b.token)).map((m) => m.id);
+    expect(ids).toContain(readIt);
+    expect(ids).not.toContain(unread);
+  });
+
   test("--wait times out with exit 4, after printing the id", async () => {
     const { a, b } = await identities(h, "a", "b");
     const r = await h.run(["send", b.name, "nobody reads", "--wait", "read", "--timeout", "200ms"], as(a.token));

@@ -43,7 +43,8 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     stream.onDrain(() => {
       if (!paused) return;
       paused = false;
-      void broker.router.catchUp(name, sub);
+      // Only what stayed queued while paused: what was pushed before the pause already arrived.
+      void broker.router.catchUp(name, sub, broker.router.owed(name).filter((r) => r.status === "queued"));
     });
     // The snapshot is taken now, with the subscription; the pushes wait until the reply is out.
     const owed = broker.router.owed(name);

@@ -198,11 +198,12 @@ export class Router {
       return done ? null : undefined;
     };
     // Expiry ends a delivery for good: one that expired unread will never be read, one that
-    // expired undelivered will never be delivered. No use waiting out the timeout.
+    // expired undelivered will never be delivered. No use waiting out the timeout — at the start,
+    // or when the sweeper expires it during the wait.
     const never = (d: DeliveryRow) => d.status === "expired" && (what === "read" || d.delivered_at === null);
-    if (what !== "reply" && this.store.messages.deliveriesOf(m).some(never)) {
-      return Promise.reject(new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`));
-    }
+    const expired = () => what !== "reply" && this.store.messages.deliveriesOf(m).some(never);
+    const expiredError = () => new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`);
+    if (expired()) return Promise.reject(expiredError());
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve, reject) => {
@@ -215,7 +216,12 @@ export class Router {
       }, timeoutMs);
       const wake = () => {
         const result = check();
-        if (result === undefined) return;
+        if (result === undefined) {
+          if (!expired()) return;
+          cleanup();
+          reject(expiredError());
+          return;
+        }
         cleanup();
         resolve(result);
       };
@@ -314,8 +320,10 @@ export class Router {
     const { max_deliver, ack_wait_ms } = this.config.messages;
     void this.writer
       .write(() => {
-        this.store.messages.expireBetween(this.expiredTo, now);
+        const expired = this.store.messages.expireBetween(this.expiredTo, now);
         this.expiredTo = now;
+        // A `send --wait` on a message that just expired will never see it delivered or read.
+        if (expired.length > 0) setImmediate(() => expired.forEach((id) => this.changed(id)));
         for (const due of this.store.messages.redeliveryDue(now)) {
           if (due.attempts >= max_deliver) {
             this.store.messages.markDead(due.recipient, due.id, "max_deliver");
