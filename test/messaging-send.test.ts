@@ -110,6 +110,7 @@ describe("send", () => {
     expect(all.filter((m) => m.status === "delivered" || m.status === "queued").length).toBe(unread.length);
     expect(all.filter((m) => m.status === "read").map((m) => m.id)).toEqual([ids[1]]);
     expect((await peek(h, b.name)).filter((m) => m.status !== "read").length).toBe(unread.length);
+    expect(JSON.parse(await h.ok(["status", "--json"], as(b.token)))).toMatchObject({ identity: b.name, unread: unread.length });
     // read prints the message in full for a person
     const text = await h.ok(["read", ids[0]!], as(b.token));
     expect(text).toMatch(new RegExp(`^id\\s+${ids[0]}$`, "m"));
