@@ -9,7 +9,7 @@ export default defineVerb({
     name: "completion",
     description: "Print a shell completion script for bash, zsh or fish (verbs, their flags, and flag values)",
     examples: [
-      'eval "$(maestro completion bash)"                 # in ~/.bashrc',
+      "maestro completion bash > ~/.local/share/bash-completion/completions/maestro",
       'maestro completion zsh > "${fpath[1]}/_maestro"',
       "maestro completion fish > ~/.config/fish/completions/maestro.fish",
     ],
