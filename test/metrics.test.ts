@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { TestHome } from "./helpers.ts";
+import { BIN, TestHome, waitFor } from "./helpers.ts";
 
 const TOKEN = "test-metrics-token-0123456789";
 /** A free loopback port: bind to 0, read it, let it go. */
@@ -59,5 +59,18 @@ describe("metrics", () => {
       expect(r.stderr, config).toMatch(why);
       await bad.cleanup();
     }
+  });
+});
+
+describe("waits give up with their client", () => {
+  test("a send --wait whose client is killed leaves nothing waiting in the daemon", async () => {
+    await h.ok(["register", "slowpoke"]);
+    const pending = async () => sample(await h.ok(["metrics"]), "maestro_pending_waits");
+    expect(await pending()).toBe(0);
+    const proc = Bun.spawn([BIN, "send", "slowpoke", "read me", "--wait", "read", "--timeout", "10m"], { env: h.env, stdout: "ignore", stderr: "ignore" });
+    await waitFor(async () => (await pending()) === 1);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    await waitFor(async () => (await pending()) === 0);
   });
 });

@@ -23,6 +23,7 @@ export class Connection implements ClientHandle, StreamTransport {
   private helloed = false;
   closed = false;
   private readonly streams = new Map<number, ServerStream>();
+  private readonly gone = new AbortController();
   private who: Identity | undefined;
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME);
   private readonly outbox: Outbox;
@@ -85,6 +86,7 @@ export class Connection implements ClientHandle, StreamTransport {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
+    this.gone.abort();
     for (const s of [...this.streams.values()]) s.cancel();
     this.broker.unregister(this);
   }
@@ -211,6 +213,7 @@ export class Connection implements ClientHandle, StreamTransport {
       broker: this.broker,
       client: this,
       requestId: req.id,
+      signal: this.gone.signal,
       openStream: () => {
         const stream = new ServerStream(req.id, this);
         this.streams.set(req.id, stream);

@@ -52,6 +52,7 @@ export interface Gauges {
   messagesByState: Record<string, number>;
   sessionsByState: Record<string, number>;
   attachedClients: number;
+  pendingWaits: number;
 }
 
 /** The whole exposition: counters, gauges read now, and the latency histogram. */
@@ -76,6 +77,7 @@ export function renderMetrics(m: Metrics, g: Gauges): string {
   metric("maestro_connections_accepted_total", "counter", "Client connections accepted.", [["", c.connections_accepted]]);
   metric("maestro_connections", "gauge", "Client connections past their hello.", [["", g.connections]]);
   metric("maestro_attached_clients", "gauge", "Clients attached to terminal sessions.", [["", g.attachedClients]]);
+  metric("maestro_pending_waits", "gauge", "`send --wait` calls blocked in the daemon.", [["", g.pendingWaits]]);
   metric("maestro_messages", "gauge", "Deliveries by state (one per recipient of a message).", Object.entries(g.messagesByState).map(([s, n]) => [`{state="${s}"}`, n]));
   metric("maestro_sessions", "gauge", "Terminal sessions by state.", Object.entries(g.sessionsByState).map(([s, n]) => [`{state="${s}"}`, n]));
   out.push(m.sendLatency.render("maestro_send_duration_seconds", "Time from a send request to its durable commit."));

@@ -1,4 +1,5 @@
 import type { ConsolaInstance } from "consola";
+import type { ErrorCode } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
 import type { RequestType, ResultOf } from "../protocol/requests.ts";
@@ -39,12 +40,16 @@ export interface Broker {
 export interface ClientHandle {
   readonly id: number;
   readonly identity: Identity;
+  /** Sends an error; `fatal` closes the connection after it (credentials revoked, …). */
+  fail(code: ErrorCode, message: string, fatal: boolean): void;
 }
 
 export interface HandlerContext {
   broker: Broker;
   client: ClientHandle;
   requestId: number;
+  /** Aborted when the client's connection closes: long waits give up their resources. */
+  signal: AbortSignal;
   /**
    * Turns this request into a stream: EVENT/DATA frames named by the request id follow the
    * reply until one side ends it. Call at most once.

@@ -33,6 +33,9 @@ export async function followStream<T extends RequestType>(type: T, args: ArgsOf<
   try {
     await reply;
     const reason = await end;
+    // The daemon ended the connection with a reason of its own (a rotated token): say that.
+    const failure = client.failure;
+    if (failure instanceof MaestroError && failure.code !== "unavailable") throw failure;
     throw new MaestroError("unavailable", `the ${type} stream ended: ${reason ?? "the daemon closed it"}`);
   } finally {
     client.close(); // an open socket would keep the process alive after a refusal

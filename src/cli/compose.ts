@@ -16,7 +16,7 @@ export const composeFlags = {
   subject: { type: "string", description: "One-line subject" },
   type: { type: "string", description: "request, response, notification (default), task, status, …" },
   priority: { type: "enum", options: [...PRIORITIES] as string[], description: "urgent | high | normal (default) | low" },
-  ttl: { type: "string", description: "Expire if not delivered within this long (e.g. 10m)" },
+  ttl: { type: "string", description: "Drop it unread after this long (e.g. 10m): never delivered or listed once expired" },
   meta: { type: "string", description: "KEY=VALUE metadata (repeatable)" },
   attach: { type: "string", description: "Attach a file (repeatable; ≤ 10 MiB each by default)" },
   ack: { type: "boolean", description: "Redeliver until acked (`maestro ack ID`), then dead-letter" },

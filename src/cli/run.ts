@@ -42,6 +42,7 @@ export const VERBS: Record<string, Loader> = {
   audit: () => load(import("../commands/audit.ts")),
   events: () => load(import("../commands/events.ts")),
   metrics: () => load(import("../commands/metrics.ts")),
+  completion: () => load(import("../commands/completion.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -111,6 +111,11 @@ export class Client {
     return { id, reply };
   }
 
+  /** Why the connection ended, once it has: the daemon's fatal error, or "closed". */
+  get failure(): Error | undefined {
+    return this.closedError;
+  }
+
   /** Resolves when the daemon closes the connection. */
   closed(): Promise<void> {
     if (this.closedError) return Promise.resolve();

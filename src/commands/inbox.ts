@@ -29,7 +29,7 @@ export default defineVerb({
     thread: { type: "string", description: "Only in the thread of message ID" },
     since: { type: "string", description: "Only newer than a duration (2h) or an ISO time" },
     limit: { type: "string", description: "At most N messages (default 50)" },
-    follow: { type: "boolean", description: "Keep streaming messages as they arrive" },
+    follow: { type: "boolean", description: "Keep streaming messages as they arrive (every message: no --from/--thread/--since/--limit)" },
     hook: { type: "enum", options: ["claude"], description: "Print what the agent CLI's hook expects (claude: Claude Code's JSON); nothing when there is nothing new" },
     "hook-event": { type: "enum", options: [...HOOK_EVENTS], description: "With --hook claude: the hook event it runs on (default UserPromptSubmit)" },
     json: { type: "boolean", description: "JSON array; with --follow, one JSON object per line" },
@@ -44,8 +44,8 @@ export default defineVerb({
     if (args.limit !== undefined) req.limit = wholeNumber(args.limit, "--limit", 1, 10_000);
     if (args.hook) {
       if (args.name || args.follow || args.json) throw new MaestroError("usage", "inbox --hook prints your own unread messages; leave out NAME, --follow and --json");
-      // A listing by the recipient marks them delivered (SPEC §5), so the next hook run shows only new ones.
-      // Only what no listing or push has delivered yet, so each prompt sees each message once.
+      // Only what no listing or push has delivered yet; listing marks them delivered (SPEC §5),
+      // so each prompt sees each message once.
       const unread = await ask("inbox", { ...req, unread: true, fresh: true });
       if (unread.length === 0) return;
       const me = unread[0]!.recipient ?? "you";

@@ -27,7 +27,7 @@ export default defineVerb({
     const r = await ask("register", { name: args.name, rotate: Boolean(args.rotate) });
     if (args.json) return printJson({ name: r.name, token: r.token });
     if (args.shell) {
-      out(`export MAESTRO_SOCKET='${resolvePaths().socket}'\nexport MAESTRO_TOKEN='${r.token}'\n`);
+      out(`export MAESTRO_SOCKET=${shellQuote(resolvePaths().socket)}\nexport MAESTRO_TOKEN=${shellQuote(r.token)}\n`);
       return;
     }
     out(
@@ -36,3 +36,8 @@ export default defineVerb({
     );
   },
 });
+
+/** One POSIX shell word, whatever the path holds: `it's` → 'it'\''s'. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -25,6 +25,7 @@ export default defineVerb({
       ["clients", s.connections],
       ["sessions", s.sessions],
       ["messages", s.messages],
+      ["unread", `${s.unread} for ${s.identity}`],
     ]);
   },
 });

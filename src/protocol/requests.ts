@@ -17,6 +17,9 @@ export interface StatusResult {
   connections: number;
   sessions: number;
   messages: number;
+  /** Who asked, and how many messages wait unread for them (the same count `inbox --unread` lists). */
+  identity: string;
+  unread: number;
 }
 
 export interface ShutdownResult {

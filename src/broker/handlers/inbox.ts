@@ -1,7 +1,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { parseId } from "../../protocol/message.ts";
 import { checkName } from "../../protocol/names.ts";
 import { optBool, optInt, optString } from "../args.ts";
+import { visibleMessage } from "../messaging/compose.ts";
 import type { Subscriber } from "../messaging/router.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
@@ -21,6 +21,11 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
 
   if (optBool(args, "follow")) {
     if (!own) throw new MaestroError("usage", "inbox --follow follows your own inbox only");
+    // The stream pushes (and marks delivered) everything owed: a filter would be silently ignored.
+    const filters = ["from", "thread", "since", "limit"].filter((f) => args[f] !== undefined && args[f] !== null);
+    if (filters.length > 0) {
+      throw new MaestroError("usage", `inbox --follow streams every message; it takes no ${filters.map((f) => `--${f}`).join(", ")} (filter the JSON lines instead)`);
+    }
     const stream = ctx.openStream();
     let paused = false;
     const sub: Subscriber = {
@@ -38,9 +43,12 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     stream.onDrain(() => {
       if (!paused) return;
       paused = false;
-      void broker.router.catchUp(name, sub);
+      // Only what stayed queued while paused: what was pushed before the pause already arrived.
+      void broker.router.catchUp(name, sub, broker.router.owed(name).filter((r) => r.status === "queued"));
     });
-    setImmediate(() => void broker.router.catchUp(name, sub));
+    // The snapshot is taken now, with the subscription; the pushes wait until the reply is out.
+    const owed = broker.router.owed(name);
+    setImmediate(() => void broker.router.catchUp(name, sub, owed));
     return [];
   }
 
@@ -49,7 +57,8 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     unreadOnly: optBool(args, "unread"),
     freshOnly: optBool(args, "fresh"),
     from: optString(args, "from"),
-    thread: thread === undefined ? undefined : parseId(thread),
+    // any message of the thread names it, not only the first; one the caller cannot see is exit 3
+    thread: thread === undefined ? undefined : visibleMessage(broker.store, me, thread).thread_id,
     sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,
     limit: optInt(args, "limit", 1, 10_000) ?? 50,
     now: Date.now(),

@@ -14,6 +14,7 @@ export function metricsText(broker: Broker): string {
     messagesByState: broker.store.messages.countByState(),
     sessionsByState,
     attachedClients,
+    pendingWaits: broker.router.pendingWaits,
   });
 }
 

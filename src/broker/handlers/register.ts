@@ -11,6 +11,12 @@ export const register: Handler<"register"> = ({ broker, client }, args) => {
   const rotate = optBool(args, "rotate");
   const existed = broker.store.identities.get(name) !== undefined;
   const token = broker.store.identities.issue(name, "agent", rotate);
+  if (existed) {
+    // Rotation is how a leaked token is revoked: connections it opened end now, not at their next hello.
+    for (const c of [...broker.clients]) {
+      if (c.identity.kind !== "operator" && c.identity.name === name) c.fail("unauthorized", `the token of ${name} was rotated; use the new one (MAESTRO_TOKEN)`, true);
+    }
+  }
   broker.log.info(`identity ${name} ${existed ? "rotated" : "registered"} by ${client.identity.name}`);
   broker.audit.record(client.identity.name, existed ? "rotate" : "register", name, "ok");
   return { name, token, rotated: existed };

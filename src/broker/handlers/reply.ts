@@ -1,4 +1,5 @@
-import { reqString } from "../args.ts";
+import { MaestroError } from "../../protocol/errors.ts";
+import { optString, reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Identity } from "../../protocol/messages.ts";
 import { auditedSend } from "../audit.ts";
@@ -12,6 +13,10 @@ async function answer(broker: Broker, me: Identity, args: WireArgs) {
   const client = { identity: me };
   const parentId = reqString(args, "id");
   const parent = visibleMessage(broker.store, client.identity, parentId);
+  // Checked before the "Re: …" subject is filled in, which would otherwise make any reply non-empty.
+  if ((optString(args, "body") ?? "").length === 0 && (optString(args, "subject") ?? "").trim().length === 0) {
+    throw new MaestroError("usage", "reply: the answer is empty: give a body (an argument, or - for stdin) or --subject");
+  }
   const subject = args.subject ?? (parent.subject && !/^re:/i.test(parent.subject) ? `Re: ${parent.subject}` : parent.subject);
   const out = await broker.router.send(client.identity, { ...args, subject, to: [parent.sender], reply_to: parentId, thread: undefined });
   await broker.router.markRead(client.identity, [parent.id]);

@@ -13,7 +13,9 @@ export const search: Handler<"search"> = async ({ broker, client }, args) => {
   try {
     rows = broker.store.messages.search(query, me.kind === "operator" ? undefined : me.name, optInt(args, "limit", 1, 10_000) ?? 50);
   } catch (err) {
-    if (/fts5|syntax/i.test((err as Error).message)) {
+    // A query SQLite cannot parse (syntax, an unterminated string, an unknown column filter) is
+    // SQLITE_ERROR; busy, I/O and the like keep their own codes and stay internal errors.
+    if ((err as { code?: string }).code === "SQLITE_ERROR" || /fts5|syntax/i.test((err as Error).message)) {
       throw new MaestroError("usage", `search: invalid query ${JSON.stringify(query)} (${(err as Error).message}); quote phrases with "…"`);
     }
     throw err;

@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, VERSION } from "../../protocol/version.ts";
 import type { Handler } from "../types.ts";
 
-export const status: Handler<"status"> = ({ broker }) => ({
+export const status: Handler<"status"> = ({ broker, client }) => ({
   version: VERSION,
   protocol: PROTOCOL_VERSION,
   pid: process.pid,
@@ -13,4 +13,6 @@ export const status: Handler<"status"> = ({ broker }) => ({
   connections: broker.clients.size,
   sessions: broker.sessions.size,
   messages: broker.store.messages.count(),
+  identity: client.identity.name,
+  unread: broker.store.messages.unreadCount(client.identity.name, Date.now()),
 });

@@ -9,7 +9,7 @@ import type { Identity } from "../../protocol/messages.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
-import type { InboxRow, MessageRow } from "../store/messages.ts";
+import type { DeliveryRow, InboxRow, MessageRow } from "../store/messages.ts";
 import type { WireArgs } from "../types.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
@@ -120,20 +120,29 @@ export class Router {
     };
   }
 
-  hasSubscribers(name: string): boolean {
-    return (this.subscribers.get(name)?.size ?? 0) > 0;
-  }
-
   /**
    * Pushes what `name` is owed (queued, or delivered and unread) to one subscriber, in inbox
    * order: on subscribe, and when a paused subscriber drains.
    */
-  async catchUp(name: string, sub: Subscriber): Promise<void> {
+  async catchUp(name: string, sub: Subscriber, rows: InboxRow[] = this.owed(name)): Promise<void> {
     const now = Date.now();
-    for (const row of this.store.messages.pendingFor(name, now, 10_000)) {
-      if (!sub.deliver(messageView(row, { ...row, status: "delivered" }))) return;
+    for (const row of rows) {
+      // The view describes this push as recordPush will store it: a first delivery, or (--ack)
+      // one more attempt.
+      const counts = row.status === "queued" || row.ack === 1;
+      const view = messageView(row, { ...row, status: "delivered", attempts: row.attempts + (counts ? 1 : 0), delivered_at: row.delivered_at ?? now });
+      if (!sub.deliver(view)) return;
       await this.recordPush(row, now);
     }
+  }
+
+  /**
+   * What `name` is owed right now. Taken in the same tick as `subscribe`, it holds exactly the
+   * messages fanOut has not pushed to the new subscriber: a send committed later reaches it
+   * through fanOut, so a message is never pushed twice on one stream.
+   */
+  owed(name: string): InboxRow[] {
+    return this.store.messages.pendingFor(name, Date.now(), 10_000);
   }
 
   /** An `inbox` listing by the recipient itself counts as delivery (SPEC §5: a peek). */
@@ -177,7 +186,7 @@ export class Router {
   }
 
   /** Blocks until every recipient has the message delivered / read, or any reply exists. */
-  waitFor(who: Identity, idText: string, what: WaitFor, timeoutMs: number): Promise<MessageView | null> {
+  waitFor(who: Identity, idText: string, what: WaitFor, timeoutMs: number, signal?: AbortSignal): Promise<MessageView | null> {
     const m = visibleMessage(this.store, who, idText);
     const check = (): MessageView | null | undefined => {
       if (what === "reply") {
@@ -185,9 +194,16 @@ export class Router {
         return r ? messageView(r) : undefined;
       }
       const ds = this.store.messages.deliveriesOf(m);
-      const done = what === "delivered" ? ds.every((d) => d.status !== "queued") : ds.every((d) => d.status === "read" || d.status === "acked");
+      const done = what === "delivered" ? ds.every((d) => d.status !== "queued" && !never(d)) : ds.every((d) => d.status === "read" || d.status === "acked");
       return done ? null : undefined;
     };
+    // Expiry ends a delivery for good: one that expired unread will never be read, one that
+    // expired undelivered will never be delivered. No use waiting out the timeout — at the start,
+    // or when the sweeper expires it during the wait.
+    const never = (d: DeliveryRow) => d.status === "expired" && (what === "read" || d.delivered_at === null);
+    const expired = () => what !== "reply" && this.store.messages.deliveriesOf(m).some(never);
+    const expiredError = () => new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`);
+    if (expired()) return Promise.reject(expiredError());
     const first = check();
     if (first !== undefined) return Promise.resolve(first);
     return new Promise((resolve, reject) => {
@@ -200,17 +216,35 @@ export class Router {
       }, timeoutMs);
       const wake = () => {
         const result = check();
-        if (result === undefined) return;
+        if (result === undefined) {
+          if (!expired()) return;
+          cleanup();
+          reject(expiredError());
+          return;
+        }
         cleanup();
         resolve(result);
       };
+      const abandoned = () => {
+        cleanup();
+        reject(new MaestroError("unavailable", "the client went away"));
+      };
       const cleanup = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", abandoned);
         waiters.delete(wake);
         if (waiters.size === 0) this.waiters.delete(m.id);
       };
       waiters.add(wake);
+      signal?.addEventListener("abort", abandoned);
     });
+  }
+
+  /** Waits in progress, for tests of cleanup and for metrics. */
+  get pendingWaits(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
   }
 
   private changed(id: number): void {
@@ -286,8 +320,10 @@ export class Router {
     const { max_deliver, ack_wait_ms } = this.config.messages;
     void this.writer
       .write(() => {
-        this.store.messages.expireBetween(this.expiredTo, now);
+        const expired = this.store.messages.expireBetween(this.expiredTo, now);
         this.expiredTo = now;
+        // A `send --wait` on a message that just expired will never see it delivered or read.
+        if (expired.length > 0) setImmediate(() => expired.forEach((id) => this.changed(id)));
         for (const due of this.store.messages.redeliveryDue(now)) {
           if (due.attempts >= max_deliver) {
             this.store.messages.markDead(due.recipient, due.id, "max_deliver");

@@ -66,10 +66,6 @@ export class Store {
     }
   }
 
-  get schemaVersion(): number {
-    return this.db.query<{ v: number | null }, []>("SELECT max(version) AS v FROM schema_migrations").get()?.v ?? 0;
-  }
-
   /** Database plus WAL on disk, in bytes. */
   get bytes(): number {
     let total = 0;

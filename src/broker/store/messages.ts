@@ -1,6 +1,6 @@
 /**
- * Messages, deliveries and groups: every SQL statement messaging runs. Statements are prepared
- * once; callers batch writes inside `transaction()` (the router's group commit).
+ * Messages, deliveries and groups: every SQL statement messaging runs. Statements are compiled
+ * once (db.query caches them); writes run inside the router's group commit (messaging/writer.ts).
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { DeliveryStatus } from "../../protocol/message.ts";
@@ -60,7 +60,6 @@ const MESSAGE_COLS =
   "m.id, m.sender, m.recipients, m.subject, m.body, m.type, m.priority, m.thread_id, m.in_reply_to, m.metadata, m.attachments, m.idempotency_key, m.ack, m.created_at, m.expires_at";
 const DELIVERY_COLS = "d.recipient, d.status, d.attempts, d.delivered_at, d.read_at, d.acked_at, d.dead_reason";
 const INBOX_FILTERS = `d.recipient = $recipient
-  AND (m.expires_at IS NULL OR m.expires_at > $now)
   AND ($from IS NULL OR m.sender = $from)
   AND ($thread IS NULL OR m.thread_id = $thread)
   AND +d.message_id >= $sinceId`; // unary +: keep the range out of index choice, or SQLite scans the primary key instead of deliveries_unread
@@ -82,11 +81,13 @@ export class MessageStore {
       idempotent: q("SELECT id FROM messages WHERE sender = ? AND idempotency_key = ? AND created_at >= ? ORDER BY id LIMIT 1"),
       get: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.id = ?`),
       delivery: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.recipient = ? AND d.message_id = ?`),
+      // --ttl hides what is still unread once it expires (the sweeper then marks it expired);
+      // a message already read stays in the listing.
       inboxUnread: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
-        WHERE d.status IN ('queued', 'delivered') AND ${INBOX_FILTERS}
+        WHERE d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now) AND ${INBOX_FILTERS}
         ORDER BY d.priority, d.message_id LIMIT $limit`),
       inboxFresh: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
-        WHERE d.status IN ('queued', 'delivered') AND d.status = 'queued' AND ${INBOX_FILTERS}
+        WHERE d.status IN ('queued', 'delivered') AND d.status = 'queued' AND (m.expires_at IS NULL OR m.expires_at > $now) AND ${INBOX_FILTERS}
         ORDER BY d.priority, d.message_id LIMIT $limit`),
       inboxSeen: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.status IN ('read', 'acked') AND ${INBOX_FILTERS}
@@ -139,10 +140,6 @@ export class MessageStore {
       ftsMaxIn: q("SELECT max(id) AS id FROM (SELECT id FROM messages WHERE id > $from ORDER BY id LIMIT $limit)"),
       ftsSetIndexedTo: q("UPDATE meta SET value = CAST($id AS TEXT) WHERE key = 'fts_indexed_to'"),
     };
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
   }
 
   maxId(): number {
@@ -215,12 +212,14 @@ export class MessageStore {
    * Marks expired the unread deliveries of messages whose TTL ran out in (from, to]. Walks the
    * expiry index and the deliveries' primary key, never a scan of all unread deliveries.
    */
-  expireBetween(from: number, to: number): number {
-    let n = 0;
+  expireBetween(from: number, to: number): number[] {
+    const expired: number[] = [];
     for (const m of this.s.expiredBetween!.all(from, to) as { id: number; recipients: string }[]) {
+      let n = 0;
       for (const r of JSON.parse(m.recipients) as string[]) n += this.s.markExpired!.run(r, m.id).changes;
+      if (n > 0) expired.push(m.id);
     }
-    return n;
+    return expired;
   }
 
   thread(threadId: number): MessageRow[] {
