@@ -16,11 +16,18 @@ export interface Watermarks {
   low: number;
 }
 
-/** A client that keeps stalling gets at most one fresh screen per this long. */
+/** A client that keeps stalling gets at most one fresh screen per this long… */
 const RESNAPSHOT_MIN_MS = 100;
+/**
+ * …and per this many times what the last one cost: drawing a screen may mean parsing the whole
+ * ring (tens of ms during a flood), and a slow client must not turn the daemon into a parser.
+ */
+const RESNAPSHOT_COST_FACTOR = 10;
 
 export class Attachment {
   stalled = false;
+  /** What the last snapshot took, in ms (paces the next one). */
+  private snapshotCost = 0;
   /** Ring offset up to which this client has been sent the output. */
   private sentTo: number;
   private lastSnapshot = 0;
@@ -55,11 +62,13 @@ export class Attachment {
    * `history` lines that scroll into the outer terminal's own scrollback.
    */
   sendSnapshot(history: number): void {
-    this.lastSnapshot = Date.now();
+    const t0 = performance.now();
     const screen = this.session.currentScreen();
     this.sentTo = this.session.ring.end;
     const enc = new TextEncoder();
     this.stream.data(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)));
+    this.snapshotCost = performance.now() - t0;
+    this.lastSnapshot = Date.now();
   }
 
   /** Live output from the program (already in the ring). */
@@ -89,7 +98,7 @@ export class Attachment {
       this.stalled = false;
       return;
     }
-    const wait = this.lastSnapshot + RESNAPSHOT_MIN_MS - Date.now();
+    const wait = this.lastSnapshot + Math.max(RESNAPSHOT_MIN_MS, RESNAPSHOT_COST_FACTOR * this.snapshotCost) - Date.now();
     if (wait > 0) {
       this.resumeTimer = setTimeout(() => {
         this.resumeTimer = undefined;
