@@ -11,68 +11,79 @@ const BYTES = 80_000_000;
 const PROGRAM = `read x; yes 'the quick brown fox jumps over the lazy dog 0123456789 abcdefghij' | head -c ${BYTES}; echo "END""-MARK"; exec cat >/dev/null`;
 const MARK = "END-MARK";
 
-const row: Row = {
+/**
+ * A throughput row against one peer: maestro and peer rounds interleaved, each timed from the
+ * keystroke to the end marker. `peerRound` sets the peer up once and returns one timed round.
+ */
+function throughputRow(spec: {
+  id: string;
+  figure: string;
+  peer: string;
+  needs: Row["needs"];
+  peerRound(scope: Scope, maestro: MaestroHome): Promise<(name: string) => Promise<number>>;
+}): Row {
+  return {
+    id: spec.id,
+    figure: spec.figure,
+    peer: spec.peer,
+    needs: spec.needs,
+    target: { better: "higher", ratio: 1.0 },
+    async run({ quick, scope, log }) {
+      const rounds = quick ? 1 : 3;
+      received.clear();
+      const maestro = await startMaestro(scope);
+      const peerRound = await spec.peerRound(scope, maestro);
+      let n = 0;
+      const samplers = {
+        maestro: () => maestroRound(scope, maestro, `t${n++}`),
+        peer: () => peerRound(`p${n++}`),
+      };
+      log(`${rounds} rounds of 80 MB each, interleaved`);
+      const s = await interleave(samplers, rounds);
+      return { maestro: rate(s.maestro, "maestro"), peer: rate(s.peer, spec.peer) };
+    },
+  };
+}
+
+const row = throughputRow({
   id: "attach-throughput",
   figure: "attached throughput, program writes 80 MB (client: a real PTY)",
   peer: "dtach",
   needs: ["dtach"],
-  target: { better: "higher", ratio: 1.0 },
-  async run({ quick, scope, log }) {
-    const rounds = quick ? 1 : 3;
-    received.clear();
-    const maestro = await startMaestro(scope);
+  async peerRound(scope, maestro) {
     const dir = tempDir(scope, "mbd");
-    let n = 0;
-    const samplers = {
-      maestro: () => maestroRound(scope, maestro, `t${n++}`),
-      dtach: async () => {
-        const sock = `${dir}/d${n++}.sock`;
-        const d = await startDtach(scope, sock, ["sh", "-c", PROGRAM]);
-        const c = ptyClient(scope, ["dtach", "-a", sock, "-Ez"], maestro.env);
-        await Bun.sleep(100); // dtach -a prints nothing until there is output: give it time to connect
-        const ms = await typeAndTime(c, "dtach");
-        await c.close();
-        process.kill(d.pid, "SIGTERM");
-        return ms;
-      },
+    return async (name) => {
+      const sock = `${dir}/${name}.sock`;
+      const d = await startDtach(scope, sock, ["sh", "-c", PROGRAM]);
+      const c = ptyClient(scope, ["dtach", "-a", sock, "-Ez"], maestro.env);
+      await Bun.sleep(100); // dtach -a prints nothing until there is output: give it time to connect
+      const ms = await typeAndTime(c, "dtach");
+      await c.close();
+      process.kill(d.pid, "SIGTERM");
+      return ms;
     };
-    log(`${rounds} rounds of 80 MB each, interleaved`);
-    const s = await interleave(samplers, rounds);
-    return { maestro: rate(s.maestro, "maestro"), peer: rate(s.dtach, "dtach") };
   },
-};
+});
 
 /** Same 80 MB under tmux, for reference: tmux redraws a screen rather than relaying bytes. */
-export const attachThroughputTmux: Row = {
+export const attachThroughputTmux = throughputRow({
   id: "attach-throughput-tmux",
   figure: "attached throughput, program writes 80 MB, vs tmux (client: a real PTY)",
   peer: "tmux",
   needs: ["tmux"],
-  target: { better: "higher", ratio: 1.0 },
-  async run({ quick, scope, log }) {
-    const rounds = quick ? 1 : 3;
-    received.clear();
-    const maestro = await startMaestro(scope);
+  async peerRound(scope) {
     const tmux = await startTmux(scope, "sleep 100000");
-    let n = 0;
-    const samplers = {
-      maestro: () => maestroRound(scope, maestro, `t${n++}`),
-      tmux: async () => {
-        const name = `t${n++}`;
-        await mustRun([...tmux.cmd, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", PROGRAM], { env: tmux.env });
-        const c = ptyClient(scope, [...tmux.cmd, "attach", "-t", name], tmux.env);
-        await waitFor("tmux to draw", () => c.bytes > 0);
-        const ms = await typeAndTime(c, "tmux");
-        await c.close();
-        await mustRun([...tmux.cmd, "kill-session", "-t", name], { env: tmux.env });
-        return ms;
-      },
+    return async (name) => {
+      await mustRun([...tmux.cmd, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", PROGRAM], { env: tmux.env });
+      const c = ptyClient(scope, [...tmux.cmd, "attach", "-t", name], tmux.env);
+      await waitFor("tmux to draw", () => c.bytes > 0);
+      const ms = await typeAndTime(c, "tmux");
+      await c.close();
+      await mustRun([...tmux.cmd, "kill-session", "-t", name], { env: tmux.env });
+      return ms;
     };
-    log(`${rounds} rounds of 80 MB each, interleaved`);
-    const s = await interleave(samplers, rounds);
-    return { maestro: rate(s.maestro, "maestro"), peer: rate(s.tmux, "tmux") };
   },
-};
+});
 
 /** One maestro round: a session, a client attached in a PTY, the timed 80 MB, then both gone. */
 async function maestroRound(scope: Scope, maestro: MaestroHome, name: string): Promise<number> {
