@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
+import type { InjectConfig } from "../pty/injector.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
 import { checkMetricsListen } from "./metrics-http.ts";
 import { parsePolicy, type PolicyRule } from "./policy.ts";
@@ -35,6 +36,8 @@ export interface Config {
     max_sessions: number;
     max_clients: number;
   };
+  /** Typing message notices into `--notify inject` sessions (SPEC §7). */
+  inject: InjectConfig;
   limits: {
     body_bytes: number;
     attachment_bytes: number;
@@ -80,6 +83,13 @@ export const DEFAULT_CONFIG: Config = {
     low_water_bytes: 64 * 1024,
     max_sessions: 1000,
     max_clients: 64,
+  },
+  inject: {
+    quiet_ms: 1500,
+    typing_ms: 5000,
+    confirm_ms: 500,
+    enter_retries: 2,
+    retry_ms: 10_000,
   },
   limits: {
     body_bytes: 1024 * 1024,

@@ -5,7 +5,8 @@
 import { existsSync, unlinkSync } from "node:fs";
 import { MaestroError } from "../protocol/errors.ts";
 import { acquireLock } from "../protocol/lock.ts";
-import { preparePaths, resolvePaths } from "../protocol/paths.ts";
+import { preparePaths } from "../protocol/dirs.ts";
+import { resolvePaths } from "../protocol/paths.ts";
 import { VERSION } from "../protocol/version.ts";
 import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";

@@ -43,6 +43,7 @@ export const VERBS: Record<string, Loader> = {
   events: () => load(import("../commands/events.ts")),
   metrics: () => load(import("../commands/metrics.ts")),
   completion: () => load(import("../commands/completion.ts")),
+  notify: () => load(import("../commands/notify.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

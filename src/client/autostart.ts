@@ -3,9 +3,8 @@
  * Many clients may do this at once; the home's lock lets exactly one daemon win, and every client
  * keeps trying to connect while any daemon holds the lock (running or still starting).
  */
-import { dirname } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
-import { resolvePaths, checkPrivateDir, type Paths } from "../protocol/paths.ts";
+import { checkPrivateDirFast, dirname, resolvePaths, type Paths } from "../protocol/paths.ts";
 import { Client } from "./connection.ts";
 
 /** No daemon behind the socket: the file is missing, or a dead daemon's file remains. */
@@ -22,7 +21,7 @@ export interface Reach {
 export async function reachDaemon(opts: Reach = {}): Promise<Client> {
   const paths = resolvePaths();
   const autostart = opts.autostart ?? process.env.MAESTRO_NO_AUTOSTART !== "1";
-  checkSocketDir(paths);
+  await checkSocketDir(paths);
   try {
     return await Client.connect({ socket: paths.socket, token: opts.token });
   } catch (err) {
@@ -41,10 +40,10 @@ export async function reachDaemon(opts: Reach = {}): Promise<Client> {
 }
 
 /** A socket in a directory someone else controls could be a trap that collects tokens. */
-function checkSocketDir(paths: Paths): void {
+async function checkSocketDir(paths: Paths): Promise<void> {
   for (const dir of new Set([paths.home, dirname(paths.socket)])) {
     try {
-      checkPrivateDir(dir, dir === paths.home ? "home" : "socket directory");
+      await checkPrivateDirFast(dir, dir === paths.home ? "home" : "socket directory");
     } catch (err) {
       if ((err as { code?: string }).code === "ENOENT") continue; // the daemon will create it
       throw err;

@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process";
 import { MaestroError } from "../protocol/errors.ts";
 import { isLocked } from "../protocol/lock.ts";
-import { preparePaths, type Paths } from "../protocol/paths.ts";
+import { preparePaths } from "../protocol/dirs.ts";
+import type { Paths } from "../protocol/paths.ts";
 import { selfCommand } from "./self.ts";
 
 const START_TIMEOUT_MS = 10_000;

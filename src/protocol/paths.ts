@@ -1,11 +1,11 @@
 /**
  * Where a daemon lives (SPEC §2). Client and daemon compute the same paths from the same
- * environment, and both refuse a directory another user could tamper with: a planted socket
- * would otherwise collect every client's token.
+ * environment, and both refuse a directory another user could tamper with (./dirs.ts): a planted
+ * socket would otherwise collect every client's token.
+ *
+ * Plain string work on purpose: every client verb computes these before anything else, and
+ * node:path, node:os and node:fs each cost start-up time in a compiled binary.
  */
-import { chmodSync, lstatSync, mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { MaestroError } from "./errors.ts";
 
 export interface Paths {
@@ -22,21 +22,46 @@ export const MAX_SOCKET_PATH = process.platform === "linux" ? 107 : 103;
 
 type Env = Record<string, string | undefined>;
 
+/** `path` made absolute against the working directory, with `.`, `..` and doubled slashes resolved. */
+export function absolute(path: string): string {
+  const parts: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${process.cwd()}/${path}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+export function join(...parts: string[]): string {
+  return absolute(parts.join("/"));
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+function homeDir(env: Env): string {
+  // HOME is what people set; the password database is the fallback (rarely: cron, some containers).
+  return env.HOME || (require("node:os") as typeof import("node:os")).homedir();
+}
+
 export function resolvePaths(env: Env = process.env): Paths {
-  const home = resolve(env.MAESTRO_HOME || join(homedir(), ".maestro"));
+  const home = absolute(env.MAESTRO_HOME || join(homeDir(env), ".maestro"));
   return {
     home,
     socket: resolveSocket(home, env),
     db: join(home, "maestro.db"),
     log: join(home, "daemon.log"),
     lock: join(home, "daemon.lock"),
-    config: resolve(env.MAESTRO_CONFIG || join(home, "config.toml")),
+    config: absolute(env.MAESTRO_CONFIG || join(home, "config.toml")),
   };
 }
 
 function resolveSocket(home: string, env: Env): string {
   if (env.MAESTRO_SOCKET) {
-    const explicit = resolve(env.MAESTRO_SOCKET);
+    const explicit = absolute(env.MAESTRO_SOCKET);
     if (Buffer.byteLength(explicit) > MAX_SOCKET_PATH) {
       throw new MaestroError(
         "usage",
@@ -54,22 +79,14 @@ function resolveSocket(home: string, env: Env): string {
 }
 
 /**
- * Creates `dir` (mode 0700) if missing, then checks that this user owns it and that neither group
- * nor others can write it. Throws a MaestroError naming the reason.
+ * The private-directory check (see ./dirs.ts) through Bun's native stat (no node:fs to load): for clients, on every verb.
+ * It follows a symlink — the daemon's own check (lstat) refuses those.
  */
-export function ensurePrivateDir(dir: string, what: string): void {
-  try {
-    // mkdir returns the first directory it made; chmod it so an unusual umask cannot narrow 0700.
-    const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (made) chmodSync(dir, 0o700);
-  } catch (err) {
-    throw new MaestroError("internal", `cannot create ${what} ${dir}: ${(err as Error).message}`);
-  }
-  checkPrivateDir(dir, what);
+export async function checkPrivateDirFast(dir: string, what: string): Promise<void> {
+  judgeDir(dir, what, await Bun.file(dir).stat());
 }
 
-export function checkPrivateDir(dir: string, what: string): void {
-  const st = lstatSync(dir);
+export function judgeDir(dir: string, what: string, st: { isDirectory(): boolean; uid: number; mode: number }): void {
   if (!st.isDirectory()) {
     throw new MaestroError("forbidden", `${what} ${dir} is not a directory (a symlink or file is not trusted)`);
   }
@@ -81,11 +98,4 @@ export function checkPrivateDir(dir: string, what: string): void {
     const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
     throw new MaestroError("forbidden", `refusing ${what} ${dir}: mode ${mode} lets group or others write it; run chmod 700 ${dir}`);
   }
-}
-
-/** Creates and checks the home and the socket's directory. */
-export function preparePaths(paths: Paths): void {
-  ensurePrivateDir(paths.home, "home");
-  const sockDir = dirname(paths.socket);
-  if (sockDir !== paths.home) ensurePrivateDir(sockDir, "socket directory");
 }

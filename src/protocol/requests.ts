@@ -207,6 +207,8 @@ export interface SessionInfo {
   last_activity: string;
   unread: number;
   notify: NotifyMode;
+  /** `--notify inject`: messages waiting for a notice the program has taken. */
+  pending_notices: number;
   restart: RestartPolicy;
   restarts: number;
   /** Attached clients: each one's backlog and whether it is held back as too slow. */
@@ -312,6 +314,7 @@ export type WaitEvent =
 
 export interface SessionRequests {
   new: { args: NewArgs; result: NewResult };
+  "session.notify": { args: { name: string; mode: NotifyMode }; result: { name: string; notify: NotifyMode } };
   ls: { args: Record<string, never>; result: SessionInfo[] };
   attach: { args: AttachArgs; result: AttachResult };
   resize: { args: ResizeArgs; result: Record<string, never> };

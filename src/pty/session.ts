@@ -7,6 +7,7 @@ import type { FileSink, Subprocess } from "bun";
 import { closeSync, openSync } from "node:fs";
 import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
 import type { Attachment } from "./attachment.ts";
+import type { Injector } from "./injector.ts";
 import { Ring } from "./ring.ts";
 import { ModeMemo, Screen } from "./screen.ts";
 
@@ -242,9 +243,26 @@ export class Session {
     }
   }
 
-  /** Writes keystrokes into the PTY. */
+  /** Writes bytes into the PTY. */
   write(bytes: Uint8Array | string): void {
     this.term?.write(bytes);
+  }
+
+  /** Types notices into the PTY when this is a `--notify inject` session (set by the broker). */
+  injector: Injector | undefined;
+
+  /**
+   * Keystrokes from a person or a script (attach, `type`): through the injector when there is
+   * one, so they never land inside a notice and it knows when someone is typing.
+   */
+  input(bytes: Uint8Array | string): void {
+    if (this.injector) this.injector.input(bytes);
+    else this.write(bytes);
+  }
+
+  /** Whether the program asked for bracketed paste (ESC[?2004h): notices are then pasted. */
+  bracketedPaste(): boolean {
+    return this.currentScreen().term.modes.bracketedPasteMode;
   }
 
   /** Resizes the PTY and the tracker (after it has parsed everything drawn at the old size). */
@@ -287,6 +305,8 @@ export class Session {
    * lingers past `graceMs` (0: kill at once), close the PTY and the log, and free the tracker.
    */
   async destroy(graceMs: number): Promise<void> {
+    this.injector?.stop();
+    this.injector = undefined;
     this.removed = true;
     this.stopped = true;
     clearTimeout(this.restartTimer);
@@ -332,6 +352,7 @@ export class Session {
       last_activity: new Date(this.lastActivity).toISOString(),
       unread,
       notify: this.spec.notify,
+      pending_notices: this.injector?.waiting ?? 0,
       restart: this.spec.restart,
       restarts: this.restarts,
       attached: [...this.clients].map((c) => ({ id: c.key, read_only: c.readOnly, backlog: c.backlog, stalled: c.stalled })),

@@ -38,7 +38,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
     stream.onInput((bytes) => {
       if (!session.running) return;
       session.resize(a.cols, a.rows);
-      session.write(bytes);
+      session.input(bytes);
     });
   }
   broker.log.info(`session ${session.name}: ${client.identity.name} attached${readOnly ? " read-only" : ""} (connection ${client.id})`);

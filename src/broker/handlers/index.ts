@@ -16,6 +16,7 @@ import { ack } from "./ack.ts";
 import { audit } from "./audit.ts";
 import { events } from "./events.ts";
 import { metrics } from "./metrics.ts";
+import { sessionNotify } from "./session-notify.ts";
 import { blobGet } from "./blob-get.ts";
 import { dead } from "./dead.ts";
 import { group } from "./group.ts";
@@ -60,4 +61,5 @@ export const handlers: HandlerTable = {
   audit,
   events,
   metrics,
+  "session.notify": sessionNotify,
 };

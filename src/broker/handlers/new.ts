@@ -6,6 +6,7 @@ import type { NotifyMode, RestartPolicy } from "../../protocol/requests.ts";
 import { resolveCommand } from "../../pty/registry.ts";
 import { optBool, optInt, optString, optStrings } from "../args.ts";
 import { requireOperator } from "../auth.ts";
+import { startInjection } from "../inject.ts";
 import type { Handler } from "../types.ts";
 
 export const MAX_COLS = 1000;
@@ -54,6 +55,7 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
   });
   try {
     const s = sessions.create({ name, command, cwd, env, notify, restart, cols, rows }, optBool(args, "log"));
+    if (notify === "inject") startInjection(broker, s);
     broker.log.info(`session ${name} created by ${client.identity.name}: pid ${s.pid}, ${JSON.stringify(command)}`);
     broker.audit.record(client.identity.name, "session.new", name, "ok", command.join(" "));
     return { name, pid: s.pid };

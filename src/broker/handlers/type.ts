@@ -16,6 +16,6 @@ export const type: Handler<"type"> = ({ broker, client }, args) => {
     throw new MaestroError("usage", `session "${session.name}" has exited; nothing reads its input (see \`maestro ls\`)`);
   }
   const bytes = new TextEncoder().encode(input);
-  session.write(bytes);
+  session.input(bytes);
   return { name: session.name, bytes: bytes.byteLength };
 };

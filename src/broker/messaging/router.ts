@@ -4,7 +4,7 @@
  */
 import type { ConsolaInstance } from "consola";
 import { MaestroError } from "../../protocol/errors.ts";
-import { formatId, type MessageView } from "../../protocol/message.ts";
+import { formatId, parseId, type MessageView } from "../../protocol/message.ts";
 import type { Identity } from "../../protocol/messages.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
@@ -160,6 +160,27 @@ export class Router {
       r.attempts += 1;
       this.changed(r.id);
     }
+  }
+
+  /**
+   * A live deliverer that confirms later (a notice typed into a session, once the program took
+   * it) marks its messages delivered here.
+   */
+  async deliveredTo(recipient: string, idTexts: string[]): Promise<void> {
+    const now = Date.now();
+    const rows = idTexts.flatMap((t) => {
+      const m = this.store.messages.get(parseId(t));
+      return m ? [m] : [];
+    });
+    await this.writer.write(() => {
+      for (const m of rows) {
+        if (!this.store.messages.markDelivered(recipient, m.id, now, this.ackWait(m)) && m.ack === 1) {
+          this.store.messages.recordRedelivery(recipient, m.id, now + this.config.messages.ack_wait_ms);
+        }
+      }
+    });
+    this.metrics.counters.deliveries += rows.length;
+    for (const m of rows) this.changed(m.id);
   }
 
   /** Marks the caller's own deliveries read (`read`, `reply`). */

@@ -1,0 +1,207 @@
+/**
+ * Reaching an agent in its terminal (SPEC §7): when messages arrive for a `--notify inject`
+ * session, type one line naming them into the PTY and press Enter — but only when the program
+ * is idle, nobody has typed for a while, and no line is half-typed; check that the program took
+ * it; and only then count the messages delivered. A human's keystrokes never land inside a
+ * notice: while one is being typed, they are held and sent right after.
+ */
+import type { Session } from "./session.ts";
+
+export interface InjectConfig {
+  /** The program must have been silent this long. */
+  quiet_ms: number;
+  /** No attached client (nor `maestro type`) may have typed for this long. */
+  typing_ms: number;
+  /** After Enter, how long to look for the program's answer. */
+  confirm_ms: number;
+  /** More Enters when the first went unanswered. */
+  enter_retries: number;
+  /** After a notice that was not taken: wait this long, and for new output, before trying again. */
+  retry_ms: number;
+}
+
+export interface PendingMessage {
+  id: string;
+  from: string;
+  subject: string;
+  body: string;
+}
+
+export interface InjectorLinks {
+  /** Messages already queued for this identity when injection starts. */
+  owed(): PendingMessage[];
+  /** Live arrivals (and --ack redeliveries); returns the unsubscribe. */
+  subscribe(arrived: (m: PendingMessage) => void): () => void;
+  /** The program took a notice naming these: mark them delivered. */
+  delivered(ids: string[]): Promise<void>;
+  log(msg: string): void;
+}
+
+/** Between the notice's text and its Enter: lets a TUI finish taking a paste as one input. */
+const ENTER_DELAY_MS = 30;
+const TICK_MS = 50;
+/** Ids named per notice; more wait for the next one. */
+const MAX_PER_NOTICE = 20;
+/** Enter's own echo ("\r\n") is not an answer. */
+const ECHO_BYTES = 2;
+
+type Phase = "idle" | "typing" | "confirming";
+
+export class Injector {
+  private readonly pending = new Map<string, PendingMessage>();
+  private phase: Phase = "idle";
+  private lastOutput = 0;
+  private lastTyped = 0;
+  /** Printable keys typed since the last Enter, Ctrl-C or Ctrl-U: someone is mid-line. */
+  private lineDirty = false;
+  private held: (Uint8Array | string)[] = [];
+  private inFlight: string[] = [];
+  private answered = 0;
+  private entersLeft = 0;
+  private notBefore = 0;
+  /** After a notice that was not taken, wait for a sign of life before the next. */
+  private needLife = false;
+  private timer: Timer | undefined;
+  private confirmTimer: Timer | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private offOutput: (() => void) | undefined;
+
+  constructor(
+    private readonly session: Session,
+    private readonly config: InjectConfig,
+    private readonly links: InjectorLinks,
+  ) {}
+
+  /** Messages waiting for a notice (shown by `ls`). */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  start(): void {
+    this.lastOutput = Date.now();
+    this.offOutput = this.session.on((e) => {
+      if (e.type === "output") this.onOutput(e.bytes.byteLength);
+    });
+    this.unsubscribe = this.links.subscribe((m) => this.enqueue(m));
+    for (const m of this.links.owed()) this.enqueue(m);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.offOutput?.();
+    clearInterval(this.timer);
+    clearTimeout(this.confirmTimer);
+    this.timer = undefined;
+    this.flushHeld();
+    this.pending.clear();
+    this.phase = "idle";
+  }
+
+  /** Keystrokes from an attached client or `maestro type`: tracked, and held while a notice is typed. */
+  input(bytes: Uint8Array | string): void {
+    this.lastTyped = Date.now();
+    const text = typeof bytes === "string" ? bytes : new TextDecoder().decode(bytes);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0d || c === 0x0a || c === 0x03 || c === 0x15) this.lineDirty = false;
+      else if (c === 0x1b) {
+        // An escape sequence (arrows, function keys) moves within the line; it types nothing.
+        while (i + 1 < text.length && !/[A-Za-z~]/.test(text[i + 1]!)) i++;
+        i++;
+      } else if (c >= 0x20 && c !== 0x7f) this.lineDirty = true;
+    }
+    if (this.phase === "typing") this.held.push(bytes);
+    else this.session.write(bytes);
+  }
+
+  private enqueue(m: PendingMessage): void {
+    if (this.inFlight.includes(m.id)) return;
+    this.pending.set(m.id, m);
+    this.timer ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  private onOutput(bytes: number): void {
+    this.lastOutput = Date.now();
+    this.needLife = false;
+    if (this.phase !== "confirming") return;
+    this.answered += bytes;
+    if (this.answered > ECHO_BYTES) this.taken();
+  }
+
+  private tick(): void {
+    if (this.phase !== "idle") return;
+    if (this.pending.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const now = Date.now();
+    if (!this.session.running || now < this.notBefore || this.needLife) return;
+    if (now - this.lastOutput < this.config.quiet_ms) return;
+    if (now - this.lastTyped < this.config.typing_ms || this.lineDirty) return;
+    this.inject();
+  }
+
+  private inject(): void {
+    const batch = [...this.pending.values()].slice(0, MAX_PER_NOTICE);
+    this.inFlight = batch.map((m) => m.id);
+    const text = notice(this.session.name, batch);
+    const paste = this.session.bracketedPaste();
+    this.phase = "typing";
+    this.session.write(paste ? `\x1b[200~${text}\x1b[201~` : text);
+    setTimeout(() => {
+      if (this.phase !== "typing") return;
+      this.enter(this.config.enter_retries);
+      // The notice is submitted: what a person typed meanwhile follows it, whole.
+      this.flushHeld();
+    }, ENTER_DELAY_MS);
+  }
+
+  private enter(retriesLeft: number): void {
+    this.phase = "confirming";
+    this.answered = 0;
+    this.entersLeft = retriesLeft;
+    this.session.write("\r");
+    clearTimeout(this.confirmTimer);
+    this.confirmTimer = setTimeout(() => this.unanswered(), this.config.confirm_ms);
+  }
+
+  private unanswered(): void {
+    if (this.phase !== "confirming") return;
+    // Another Enter, unless a person has started a line since: it would submit their half line.
+    if (this.entersLeft > 0 && !this.lineDirty && this.session.running) {
+      this.enter(this.entersLeft - 1);
+      return;
+    }
+    this.links.log(`session ${this.session.name}: a notice for ${this.inFlight.join(", ")} was not taken; they stay queued`);
+    this.phase = "idle";
+    this.inFlight = [];
+    this.notBefore = Date.now() + this.config.retry_ms;
+    this.needLife = true;
+  }
+
+  private taken(): void {
+    clearTimeout(this.confirmTimer);
+    const ids = this.inFlight;
+    this.inFlight = [];
+    this.phase = "idle";
+    for (const id of ids) this.pending.delete(id);
+    this.links.delivered(ids).catch((err) => this.links.log(`session ${this.session.name}: marking delivered failed: ${(err as Error).message}`));
+  }
+
+  private flushHeld(): void {
+    for (const b of this.held.splice(0)) this.session.write(b);
+  }
+}
+
+/** Text from other people goes into someone's terminal: one line, no control characters. */
+function clean(text: string, max: number): string {
+  const flat = text.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+export function notice(name: string, messages: PendingMessage[]): string {
+  const items = messages.map((m) => `${m.id} from ${clean(m.from, 64)} "${clean(m.subject || m.body, 60).replace(/"/g, "'")}"`);
+  const n = messages.length;
+  return `[maestro] ${n} new message${n === 1 ? "" : "s"} for ${name}: ${items.join("; ")} -- read: maestro read ${messages.map((m) => m.id).join(" ")}`;
+}
