@@ -68,11 +68,11 @@ function entries(log: string): Entry[] {
 
 /**
  * The ids a notice for `name` lists, or undefined when `line` is not exactly one well-formed
- * notice: `[maestro] N new message(s) for NAME: ID from SENDER "…"; … — read: maestro read ID…`,
+ * notice: `[maestro] N new message(s) for NAME: ID from SENDER "…"; … -- read: maestro read ID…`,
  * N matching the ids, and each id also named (with its sender) in the list before the command.
  */
 function noticeIds(line: string, name: string): string[] | undefined {
-  const m = new RegExp(`^\\[maestro\\] (\\d+) new messages? for ${name}: (.+) — read: maestro read((?: [0-9a-z]{11})+)$`).exec(line);
+  const m = new RegExp(`^\\[maestro\\] (\\d+) new messages? for ${name}: (.+) (?:--|—) read: maestro read((?: [0-9a-z]{11})+)$`).exec(line);
   if (!m) return undefined;
   const ids = m[3]!.trim().split(" ");
   if (Number(m[1]) !== ids.length) return undefined;
@@ -141,8 +141,8 @@ describe("inject", () => {
       const batch = await Promise.all(
         Array.from({ length: 10 }, (_, i) => {
           const k = burst * 10 + i;
-          // Some subjects carry control characters and line breaks, some messages have only a body.
-          if (k % 7 === 0) return sendAs(h, boss, "w1", `body ${k}`, `task ${k}\x1b[31m red\x07\nnext line\ttab`);
+          // Some subjects carry control characters, some messages have only a body (with a line break).
+          if (k % 7 === 0) return sendAs(h, boss, "w1", `body ${k}`, `task ${k}\x1b[31m red\x07\ttab`);
           if (k % 5 === 0) return sendAs(h, boss, "w1", `body of ${k}\nwith a second line`);
           return sendAs(h, boss, "w1", `body ${k}`, `task ${k}`);
         }),
