@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
-import { TestHome, waitFor } from "./helpers.ts";
+import { BIN, TestHome, waitFor } from "./helpers.ts";
 import { as, expectFailure, register } from "./msg-helpers.ts";
 import { Tty } from "./tty.ts";
 
@@ -178,30 +178,27 @@ describe("inject", () => {
     ttys.push(t);
     await t.waitScreen(/fake-agent ready/);
     const rand = prng(9);
-    const lines = Array.from({ length: 5 }, (_, i) => `human line ${i} abc xyz`);
-    let typistDone = 0;
-    const typist = (async () => {
-      for (const line of lines) {
-        // A person's pace (the workload, not waits for events): keys 30–150 ms apart, under
-        // typing_ms, so no notice may start mid-line; 900–1400 ms between lines, over it.
-        for (const ch of line) {
-          t.type(ch);
-          await Bun.sleep(30 + Math.floor(rand() * 120));
-        }
-        t.type("\r");
-        await Bun.sleep(900 + Math.floor(rand() * 500));
+    const lines = Array.from({ length: 4 }, (_, i) => `human line ${i} abc xyz`);
+    const sending: Promise<string>[] = [];
+    const sendOne = (k: string) => sending.push(sendAs(h, boss, "w2", `body ${k}`, `task ${k}`));
+    // A person's pace (the workload, not waits for events): keys 30–120 ms apart; every sixth,
+    // a pause to think of 200–350 ms (longer than quiet_ms, shorter than typing_ms); in each
+    // line one of 700 ms (longer than typing_ms, but the line is half-typed). Messages arrive as
+    // a line starts, so they are pending all through it: no notice may start mid-line. Between
+    // lines, 900–1400 ms: time enough for notices, and more messages arrive then too.
+    for (const [i, line] of lines.entries()) {
+      for (const [j, ch] of [...line].entries()) {
+        t.type(ch);
+        if (j === 0) for (let n = 0; n < 1 + (i % 2); n++) sendOne(`${i}.${n}`);
+        const think = j === 9 ? 700 : j % 6 === 5 ? 200 + rand() * 150 : 30 + rand() * 90;
+        await Bun.sleep(Math.floor(think));
       }
-      typistDone = Date.now();
-    })();
-    const sent: string[] = [];
-    const sender = (async () => {
-      for (let k = 0; k < 12; k++) {
-        const n = k % 4 === 0 ? 2 : 1;
-        sent.push(...(await Promise.all(Array.from({ length: n }, (_, i) => sendAs(h, boss, "w2", `body ${k}.${i}`, `task ${k}.${i}`)))));
-        await Bun.sleep(300 + Math.floor(rand() * 600)); // pacing, as above
-      }
-    })();
-    await Promise.all([typist, sender]);
+      t.type("\r");
+      if (i % 2 === 0) sendOne(`${i}.after`);
+      await Bun.sleep(900 + Math.floor(rand() * 500));
+    }
+    const typistDone = Date.now();
+    const sent = await Promise.all(sending);
     await waitFor(() => {
       const text = existsSync(log) ? readFileSync(log, "utf8") : "";
       return sent.every((id) => text.includes(id)) && lines.every((l) => text.includes(l));
@@ -214,6 +211,76 @@ describe("inject", () => {
     expect(notices.some((e) => e.at < typistDone)).toBe(true);
     await waitFor(async () => (await inboxOf(h, "w2")).every((m) => m.status === "delivered"), 5_000);
   }, 45_000);
+
+  test("typing through `maestro type` holds a notice back for typing_ms; a half-typed line holds it until the line ends", async () => {
+    const h = await home();
+    // Short busy spells, no spontaneous ones: the program is quiet again soon after each line.
+    const log = await agent(h, "w6", ["--busy", "0-0", "--idle", "0"]);
+    const t0 = Date.now();
+    await h.ok(["type", "w6", "hello there", "--enter"]);
+    const id = (JSON.parse(await h.ok(["send", "w6", "one", "--json"])) as { id: string }).id;
+    await waitFor(() => entries(log).length === 2);
+    const [typed, note] = entries(log);
+    expect(typed).toMatchObject({ line: "hello there", ctl: 0 });
+    expect(noticeIds(note!.line, "w6")).toEqual([id]);
+    // The program was quiet ~quiet_ms after its answer; the notice still waited for typing_ms
+    // (400) after the keys, which the daemon received after t0.
+    expect(note!.at - t0).toBeGreaterThanOrEqual(400);
+
+    // A line left half-typed: long past typing_ms, nothing is typed over it (~3× typing_ms).
+    await h.ok(["type", "w6", "half a li"]);
+    const second = (JSON.parse(await h.ok(["send", "w6", "two", "--json"])) as { id: string }).id;
+    await Bun.sleep(1_200);
+    expect(entries(log)).toHaveLength(2);
+    expect((await inboxOf(h, "w6")).find((m) => m.id === second)?.status).toBe("queued");
+    // The person finishes the line: it is theirs alone, and the notice follows on its own line.
+    await h.ok(["type", "w6", "ne", "--enter"]);
+    await waitFor(() => entries(log).length === 4);
+    const [, , theirs, next] = entries(log);
+    expect(theirs).toMatchObject({ line: "half a line", ctl: 0 });
+    expect(noticeIds(next!.line, "w6")).toEqual([second]);
+  });
+
+  test("keys a person types while a notice is being typed are held and follow it", async () => {
+    const h = await home();
+    const log = await agent(h, "w7", ["--busy", "0-0", "--idle", "0"]);
+    // A client whose "person" reacts the instant the notice shows on screen (the agent echoes
+    // it), which is while the daemon is between the notice's text and its Enter.
+    let tail = "";
+    let armed: string | undefined;
+    const client = Bun.spawn([BIN, "attach", "w7"], {
+      env: h.env,
+      terminal: {
+        cols: 200,
+        rows: 24,
+        data(term, bytes) {
+          tail = (tail + Buffer.from(bytes).toString("latin1")).slice(-300);
+          if (armed !== undefined && tail.includes("[maestro]")) {
+            term.write(armed);
+            armed = undefined;
+          }
+        },
+      },
+    });
+    try {
+      await waitFor(() => tail.includes("> "));
+      const ids: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        tail = "";
+        armed = `typed ${round}`;
+        ids.push((JSON.parse(await h.ok(["send", "w7", `round ${round}`, "--json"])) as { id: string }).id);
+        await waitFor(() => armed === undefined && entries(log).some((e) => e.line.includes(ids[round]!)));
+        client.terminal!.write(" done\r");
+        await waitFor(() => entries(log).some((e) => e.line === `typed ${round} done`));
+      }
+      const { ids: got, others } = audit(entries(log), "w7");
+      expect(got).toEqual(ids);
+      expect(others.map((e) => e.line)).toEqual([0, 1, 2, 3, 4].map((r) => `typed ${r} done`));
+    } finally {
+      client.kill("SIGKILL");
+      await client.exited;
+    }
+  });
 
   test("a program that enabled bracketed paste receives the notice as a paste", async () => {
     const h = await home();
