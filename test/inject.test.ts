@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
 import { BIN, TestHome, waitFor } from "./helpers.ts";
 import { as, expectFailure, register } from "./msg-helpers.ts";
+import { type Entry, noticeIds, prng, readEntries } from "./fixtures/agent-log.ts";
 import { Tty } from "./tty.ts";
 
 const AGENT = join(import.meta.dirname, "fixtures", "fake-agent.ts");
@@ -22,14 +23,6 @@ confirm_ms = 150
 enter_retries = ${ENTER_RETRIES}
 retry_ms = 300
 `;
-
-/** A submitted line, as the fake agent logs it. */
-interface Entry {
-  line: string;
-  pasted: boolean;
-  ctl: number;
-  at: number;
-}
 
 const homes: TestHome[] = [];
 const ttys: Tty[] = [];
@@ -59,27 +52,6 @@ async function agent(h: TestHome, name: string, args: string[] = []): Promise<st
   return log;
 }
 
-function entries(log: string): Entry[] {
-  if (!existsSync(log)) return [];
-  const text = readFileSync(log, "utf8");
-  // Only whole lines: the agent may be halfway through an append.
-  return text.slice(0, text.lastIndexOf("\n") + 1).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Entry);
-}
-
-/**
- * The ids a notice for `name` lists, or undefined when `line` is not exactly one well-formed
- * notice: `[maestro] N new message(s) for NAME: ID from SENDER "…"; … -- read: maestro read ID…`,
- * N matching the ids, and each id also named (with its sender) in the list before the command.
- */
-function noticeIds(line: string, name: string): string[] | undefined {
-  const m = new RegExp(`^\\[maestro\\] (\\d+) new messages? for ${name}: (.+) (?:--|—) read: maestro read((?: [0-9a-z]{11})+)$`).exec(line);
-  if (!m) return undefined;
-  const ids = m[3]!.trim().split(" ");
-  if (Number(m[1]) !== ids.length) return undefined;
-  if (!ids.every((id) => m[2]!.includes(`${id} from `))) return undefined;
-  return ids;
-}
-
 /** The operator's peek at NAME's inbox (marks nothing), all of it. */
 async function inboxOf(h: TestHome, name: string): Promise<MessageView[]> {
   return JSON.parse(await h.ok(["inbox", name, "--json", "--limit", "1000"])) as MessageView[];
@@ -93,17 +65,6 @@ async function session(h: TestHome, name: string): Promise<Record<string, unknow
 async function sendAs(h: TestHome, token: string, to: string, body: string, subject?: string): Promise<string> {
   const args = ["send", to, body, "--json", ...(subject === undefined ? [] : ["--subject", subject])];
   return (JSON.parse(await h.ok(args, as(token))) as { id: string }).id;
-}
-
-/** Seeded, so a failing run can be repeated with the same pacing. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -157,7 +118,7 @@ describe("inject", () => {
       return sent.every((id) => text.includes(id));
     };
     await waitFor(allIn, 20_000);
-    const { ids, others, notices } = audit(entries(log), "w1");
+    const { ids, others, notices } = audit(readEntries(log), "w1");
     expect(others, "lines that are not exactly one notice").toEqual([]);
     expect(sorted(ids)).toEqual(sorted(sent)); // each id exactly once
     expect(notices.every((e) => !e.pasted)).toBe(true); // no bracketed paste unless enabled
@@ -203,7 +164,7 @@ describe("inject", () => {
       const text = existsSync(log) ? readFileSync(log, "utf8") : "";
       return sent.every((id) => text.includes(id)) && lines.every((l) => text.includes(l));
     }, 15_000);
-    const { ids, others, notices } = audit(entries(log), "w2");
+    const { ids, others, notices } = audit(readEntries(log), "w2");
     // Every typed line arrived whole, once, as typed: no notice inside it, nothing lost.
     expect(others.map((e) => ({ line: e.line, pasted: e.pasted, ctl: e.ctl }))).toEqual(lines.map((line) => ({ line, pasted: false, ctl: 0 })));
     expect(sorted(ids)).toEqual(sorted(sent));
@@ -219,8 +180,8 @@ describe("inject", () => {
     const t0 = Date.now();
     await h.ok(["type", "w6", "hello there", "--enter"]);
     const id = (JSON.parse(await h.ok(["send", "w6", "one", "--json"])) as { id: string }).id;
-    await waitFor(() => entries(log).length === 2);
-    const [typed, note] = entries(log);
+    await waitFor(() => readEntries(log).length === 2);
+    const [typed, note] = readEntries(log);
     expect(typed).toMatchObject({ line: "hello there", ctl: 0 });
     expect(noticeIds(note!.line, "w6")).toEqual([id]);
     // The program was quiet ~quiet_ms after its answer; the notice still waited for typing_ms
@@ -231,12 +192,12 @@ describe("inject", () => {
     await h.ok(["type", "w6", "half a li"]);
     const second = (JSON.parse(await h.ok(["send", "w6", "two", "--json"])) as { id: string }).id;
     await Bun.sleep(1_200);
-    expect(entries(log)).toHaveLength(2);
+    expect(readEntries(log)).toHaveLength(2);
     expect((await inboxOf(h, "w6")).find((m) => m.id === second)?.status).toBe("queued");
     // The person finishes the line: it is theirs alone, and the notice follows on its own line.
     await h.ok(["type", "w6", "ne", "--enter"]);
-    await waitFor(() => entries(log).length === 4);
-    const [, , theirs, next] = entries(log);
+    await waitFor(() => readEntries(log).length === 4);
+    const [, , theirs, next] = readEntries(log);
     expect(theirs).toMatchObject({ line: "half a line", ctl: 0 });
     expect(noticeIds(next!.line, "w6")).toEqual([second]);
   });
@@ -269,11 +230,11 @@ describe("inject", () => {
         tail = "";
         armed = `typed ${round}`;
         ids.push((JSON.parse(await h.ok(["send", "w7", `round ${round}`, "--json"])) as { id: string }).id);
-        await waitFor(() => armed === undefined && entries(log).some((e) => e.line.includes(ids[round]!)));
+        await waitFor(() => armed === undefined && readEntries(log).some((e) => e.line.includes(ids[round]!)));
         client.terminal!.write(" done\r");
-        await waitFor(() => entries(log).some((e) => e.line === `typed ${round} done`));
+        await waitFor(() => readEntries(log).some((e) => e.line === `typed ${round} done`));
       }
-      const { ids: got, others } = audit(entries(log), "w7");
+      const { ids: got, others } = audit(readEntries(log), "w7");
       expect(got).toEqual(ids);
       expect(others.map((e) => e.line)).toEqual([0, 1, 2, 3, 4].map((r) => `typed ${r} done`));
     } finally {
@@ -286,8 +247,8 @@ describe("inject", () => {
     const h = await home();
     const log = await agent(h, "w3", ["--paste", "--idle", "0"]);
     const id = (JSON.parse(await h.ok(["send", "w3", "review PR 12", "--subject", "review", "--json"])) as { id: string }).id;
-    await waitFor(() => entries(log).length > 0);
-    const [e, ...rest] = entries(log);
+    await waitFor(() => readEntries(log).length > 0);
+    const [e, ...rest] = readEntries(log);
     expect(rest).toEqual([]);
     expect(noticeIds(e!.line, "w3")).toEqual([id]);
     expect(e!.line).toContain(`${id} from operator "review"`);
@@ -342,7 +303,7 @@ describe("inject", () => {
     // Nothing should happen: with injection on, a notice would be typed within quiet_ms (150)
     // plus a few ms; 800 ms covers that several times over.
     await Bun.sleep(800);
-    expect(entries(log)).toEqual([]);
+    expect(readEntries(log)).toEqual([]);
     expect((await inboxOf(h, "w5")).map((m) => m.status)).toEqual(["queued", "queued", "queued"]);
 
     // Refusals leave the mode alone.
@@ -354,8 +315,8 @@ describe("inject", () => {
 
     await h.ok(["notify", "w5", "inject"]);
     expect(await session(h, "w5")).toMatchObject({ notify: "inject" });
-    await waitFor(() => ids.every((id) => entries(log).some((e) => e.line.includes(id))));
-    const { ids: got, others } = audit(entries(log), "w5");
+    await waitFor(() => ids.every((id) => readEntries(log).some((e) => e.line.includes(id))));
+    const { ids: got, others } = audit(readEntries(log), "w5");
     expect(others).toEqual([]);
     expect(sorted(got)).toEqual(sorted(ids));
     await waitFor(async () => (await inboxOf(h, "w5")).every((m) => m.status === "delivered"));
