@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
 import { BIN, TestHome, waitFor } from "./helpers.ts";
-import { as, expectFailure, register } from "./msg-helpers.ts";
+import { as, expectFailure, register, send } from "./msg-helpers.ts";
 import { type Entry, noticeIds, prng, readEntries } from "./fixtures/agent-log.ts";
 import { Tty } from "./tty.ts";
 
@@ -62,9 +62,11 @@ async function session(h: TestHome, name: string): Promise<Record<string, unknow
   return all.find((s) => s.name === name)!;
 }
 
-async function sendAs(h: TestHome, token: string, to: string, body: string, subject?: string): Promise<string> {
-  const args = ["send", to, body, "--json", ...(subject === undefined ? [] : ["--subject", subject])];
-  return (JSON.parse(await h.ok(args, as(token))) as { id: string }).id;
+/** Sends as the identity with `token` (the operator without one); the new message's id. */
+async function sendAs(h: TestHome, token: string | undefined, to: string, body: string, subject?: string): Promise<string> {
+  const args = [to, body, ...(subject === undefined ? [] : ["--subject", subject])];
+  if (token !== undefined) return send(h, token, args);
+  return (JSON.parse(await h.ok(["send", ...args, "--json"])) as { id: string }).id;
 }
 
 /**
@@ -179,7 +181,7 @@ describe("inject", () => {
     const log = await agent(h, "w6", ["--busy", "0-0", "--idle", "0"]);
     const t0 = Date.now();
     await h.ok(["type", "w6", "hello there", "--enter"]);
-    const id = (JSON.parse(await h.ok(["send", "w6", "one", "--json"])) as { id: string }).id;
+    const id = await sendAs(h, undefined, "w6", "one");
     await waitFor(() => readEntries(log).length === 2);
     const [typed, note] = readEntries(log);
     expect(typed).toMatchObject({ line: "hello there", ctl: 0 });
@@ -190,7 +192,7 @@ describe("inject", () => {
 
     // A line left half-typed: long past typing_ms, nothing is typed over it (~3× typing_ms).
     await h.ok(["type", "w6", "half a li"]);
-    const second = (JSON.parse(await h.ok(["send", "w6", "two", "--json"])) as { id: string }).id;
+    const second = await sendAs(h, undefined, "w6", "two");
     await Bun.sleep(1_200);
     expect(readEntries(log)).toHaveLength(2);
     expect((await inboxOf(h, "w6")).find((m) => m.id === second)?.status).toBe("queued");
@@ -229,7 +231,7 @@ describe("inject", () => {
       for (let round = 0; round < 5; round++) {
         tail = "";
         armed = `typed ${round}`;
-        ids.push((JSON.parse(await h.ok(["send", "w7", `round ${round}`, "--json"])) as { id: string }).id);
+        ids.push(await sendAs(h, undefined, "w7", `round ${round}`));
         await waitFor(() => armed === undefined && readEntries(log).some((e) => e.line.includes(ids[round]!)));
         client.terminal!.write(" done\r");
         await waitFor(() => readEntries(log).some((e) => e.line === `typed ${round} done`));
@@ -246,7 +248,7 @@ describe("inject", () => {
   test("a program that enabled bracketed paste receives the notice as a paste", async () => {
     const h = await home();
     const log = await agent(h, "w3", ["--paste", "--idle", "0"]);
-    const id = (JSON.parse(await h.ok(["send", "w3", "review PR 12", "--subject", "review", "--json"])) as { id: string }).id;
+    const id = await sendAs(h, undefined, "w3", "review PR 12", "review");
     await waitFor(() => readEntries(log).length > 0);
     const [e, ...rest] = readEntries(log);
     expect(rest).toEqual([]);
@@ -262,8 +264,8 @@ describe("inject", () => {
     const raw = await agent(h, "cnt", ["--count-only"]);
     // Never reads its input at all.
     await agent(h, "nr", ["--never-read"]);
-    const a = (JSON.parse(await h.ok(["send", "cnt", "for the counter", "--json"])) as { id: string }).id;
-    const b = (JSON.parse(await h.ok(["send", "nr", "for the deaf one", "--json"])) as { id: string }).id;
+    const a = await sendAs(h, undefined, "cnt", "for the counter");
+    const b = await sendAs(h, undefined, "nr", "for the deaf one");
     const bytes = () => (existsSync(raw) ? readFileSync(raw, "latin1") : "");
     const count = (s: string, what: string) => s.split(what).length - 1;
     await waitFor(() => bytes().includes(a));
@@ -299,7 +301,7 @@ describe("inject", () => {
     await h.ok(["notify", "w5", "none"]);
     expect(await session(h, "w5")).toMatchObject({ notify: "none" });
     const ids: string[] = [];
-    for (let k = 0; k < 3; k++) ids.push((JSON.parse(await h.ok(["send", "w5", `held ${k}`, "--json"])) as { id: string }).id);
+    for (let k = 0; k < 3; k++) ids.push(await sendAs(h, undefined, "w5", `held ${k}`));
     // Nothing should happen: with injection on, a notice would be typed within quiet_ms (150)
     // plus a few ms; 800 ms covers that several times over.
     await Bun.sleep(800);
