@@ -2,7 +2,7 @@
  * maestro under test: the compiled binary, a throwaway MAESTRO_HOME (short, under /tmp) and a
  * daemon running in it, stopped and removed afterwards.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { capture, cleanEnv, isAlive, mustRun, type Captured, type Env } from "./proc.ts";
 import type { Scope } from "./scope.ts";
@@ -32,8 +32,10 @@ export interface MaestroHome {
   daemonPid(): number | undefined;
 }
 
-export async function startMaestro(scope: Scope): Promise<MaestroHome> {
+/** `config`: the home's config.toml, written before the daemon starts. */
+export async function startMaestro(scope: Scope, opts: { config?: string } = {}): Promise<MaestroHome> {
   const home = tempDir(scope, "mb");
+  if (opts.config !== undefined) writeFileSync(join(home, "config.toml"), opts.config);
   const env = cleanEnv({ MAESTRO_HOME: home, MAESTRO_NO_AUTOSTART: "1" });
   const m: MaestroHome = {
     home,

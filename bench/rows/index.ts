@@ -8,6 +8,7 @@ import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
 import followLatency from "./follow-latency.ts";
 import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
+import inject from "./inject.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
@@ -25,4 +26,5 @@ export const ROWS: Row[] = [
   attachLatency,
   idleShellsRss,
   sessionCycles,
+  inject,
 ];
