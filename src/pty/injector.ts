@@ -37,7 +37,13 @@ export interface InjectorLinks {
   log(msg: string): void;
 }
 
-/** Between the notice's text and its Enter: lets a TUI finish taking a paste as one input. */
+/**
+ * Enter follows the notice once its echo has come back (its last id seen in the output), so a
+ * slow echo is never mistaken for the program's answer; a program that does not echo gets Enter
+ * after this long.
+ */
+const ECHO_WAIT_MS = 150;
+/** At least this long between the text and Enter: lets a TUI finish taking a paste as one input. */
 const ENTER_DELAY_MS = 30;
 const TICK_MS = 50;
 /** Ids named per notice; more wait for the next one. */
@@ -56,6 +62,15 @@ export class Injector {
   private lineDirty = false;
   private held: (Uint8Array | string)[] = [];
   private inFlight: string[] = [];
+  /**
+   * Ids of a notice that was not taken: it may still sit in the program's input, unread. If the
+   * program later echoes one of them, it read the notice after all — delivered, not typed again.
+   */
+  private inDoubt: string[] = [];
+  /** The end of the previous output chunk, so an id split across chunks is still found. */
+  private tail = "";
+  private echoed = false;
+  private enterTimer: Timer | undefined;
   private answered = 0;
   private entersLeft = 0;
   private notBefore = 0;
@@ -80,7 +95,7 @@ export class Injector {
   start(): void {
     this.lastOutput = Date.now();
     this.offOutput = this.session.on((e) => {
-      if (e.type === "output") this.onOutput(e.bytes.byteLength);
+      if (e.type === "output") this.onOutput(e.bytes);
     });
     this.unsubscribe = this.links.subscribe((m) => this.enqueue(m));
     for (const m of this.links.owed()) this.enqueue(m);
@@ -91,6 +106,7 @@ export class Injector {
     this.offOutput?.();
     clearInterval(this.timer);
     clearTimeout(this.confirmTimer);
+    clearTimeout(this.enterTimer);
     this.timer = undefined;
     this.flushHeld();
     this.pending.clear();
@@ -120,12 +136,29 @@ export class Injector {
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
   }
 
-  private onOutput(bytes: number): void {
+  private onOutput(bytes: Uint8Array): void {
     this.lastOutput = Date.now();
     this.needLife = false;
-    if (this.phase !== "confirming") return;
-    this.answered += bytes;
-    if (this.answered > ECHO_BYTES) this.taken();
+    if (this.phase === "confirming") {
+      this.answered += bytes.byteLength;
+      if (this.answered > ECHO_BYTES) this.taken();
+      return;
+    }
+    const watching = this.phase === "typing" ? this.inFlight.slice(-1) : this.inDoubt;
+    if (watching.length === 0) return;
+    // Ids are ASCII; latin1 keeps byte offsets and costs nothing to decode.
+    const text = this.tail + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    this.tail = text.slice(-16);
+    if (this.phase === "typing") {
+      if (text.includes(watching[0]!)) this.echoed = true;
+      return;
+    }
+    const late = this.inDoubt.filter((id) => text.includes(id));
+    if (late.length === 0) return;
+    this.links.log(`session ${this.session.name}: a notice for ${late.join(", ")} was taken late`);
+    this.inDoubt = this.inDoubt.filter((id) => !late.includes(id));
+    for (const id of late) this.pending.delete(id);
+    this.links.delivered(late).catch((err) => this.links.log(`session ${this.session.name}: marking delivered failed: ${(err as Error).message}`));
   }
 
   private tick(): void {
@@ -145,16 +178,26 @@ export class Injector {
   private inject(): void {
     const batch = [...this.pending.values()].slice(0, MAX_PER_NOTICE);
     this.inFlight = batch.map((m) => m.id);
+    this.inDoubt = [];
     const text = notice(this.session.name, batch);
     const paste = this.session.bracketedPaste();
     this.phase = "typing";
+    this.echoed = false;
+    this.tail = "";
+    const typedAt = Date.now();
     this.session.write(paste ? `\x1b[200~${text}\x1b[201~` : text);
-    setTimeout(() => {
+    const pressEnter = () => {
       if (this.phase !== "typing") return;
+      const waited = Date.now() - typedAt;
+      if (waited < ENTER_DELAY_MS || (!this.echoed && waited < ECHO_WAIT_MS)) {
+        this.enterTimer = setTimeout(pressEnter, 5);
+        return;
+      }
       this.enter(this.config.enter_retries);
       // The notice is submitted: what a person typed meanwhile follows it, whole.
       this.flushHeld();
-    }, ENTER_DELAY_MS);
+    };
+    this.enterTimer = setTimeout(pressEnter, ENTER_DELAY_MS);
   }
 
   private enter(retriesLeft: number): void {
@@ -175,6 +218,8 @@ export class Injector {
     }
     this.links.log(`session ${this.session.name}: a notice for ${this.inFlight.join(", ")} was not taken; they stay queued`);
     this.phase = "idle";
+    this.inDoubt = this.inFlight;
+    this.tail = "";
     this.inFlight = [];
     this.notBefore = Date.now() + this.config.retry_ms;
     this.needLife = true;
@@ -182,6 +227,7 @@ export class Injector {
 
   private taken(): void {
     clearTimeout(this.confirmTimer);
+    this.inDoubt = [];
     const ids = this.inFlight;
     this.inFlight = [];
     this.phase = "idle";

@@ -1,0 +1,23 @@
+import { afterAll, expect, test } from "vitest";
+import { TestHome, waitFor } from "./helpers.ts";
+
+const h = new TestHome({ config: "[inject]\nquiet_ms = 150\ntyping_ms = 300\nconfirm_ms = 150\nenter_retries = 2\nretry_ms = 300\n" });
+afterAll(() => h.cleanup());
+
+test("a notice the program reads late (it was busy in a silent command) is delivered once, not typed again", async () => {
+  await h.ok(["new", "late", "--notify", "inject", "--", "bash", "--norc", "--noprofile", "-i"]);
+  await h.ok(["wait", "late", "--match", "\\$ $|# $", "--timeout", "10s"]);
+  // bash sits in `sleep` when the notice comes: nothing answers its Enters, so the notice is
+  // "not taken" — until the sleep ends and bash reads it from its input, echoing its ids.
+  await h.ok(["type", "late", "sleep 1.5", "--enter"]);
+  const id = (await h.ok(["send", "late", "are you there", "--subject", "ping"])).trim();
+  await waitFor(async () => JSON.parse(await h.ok(["inbox", "late", "--json"]))[0]?.status === "delivered", 15_000);
+  // Give a second (wrong) attempt the time it would need: retry_ms plus a quiet spell.
+  await h.ok(["wait", "late", "--idle", "800ms", "--timeout", "10s"]);
+  const screen = await h.ok(["peek", "late", "--lines", "200"]);
+  // bash ran each notice it read as a command: exactly one run means exactly one notice.
+  expect(screen.split("\n").filter((l) => /\[maestro\]: command not found/.test(l))).toHaveLength(1);
+  expect(screen).toContain(id);
+  const ls = JSON.parse(await h.ok(["ls", "--json"]));
+  expect(ls[0]).toMatchObject({ name: "late", pending_notices: 0 });
+});
