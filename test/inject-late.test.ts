@@ -20,4 +20,7 @@ test("a notice the program reads late (it was busy in a silent command) is deliv
   expect(screen).toContain(id);
   const ls = JSON.parse(await h.ok(["ls", "--json"]));
   expect(ls[0]).toMatchObject({ name: "late", pending_notices: 0 });
+  // the table's NOTICES column says the same
+  // (UNREAD 1: delivered by the notice, not read; NOTICES 0: none waiting; then the command)
+  expect((await h.ok(["ls"])).split("\n")[1]).toMatch(/\s1\s+0\s+bash --norc/);
 });

@@ -21,7 +21,7 @@ describe("sessions", () => {
     expect(s!.command).toEqual(["sh", "-c", "tty; exec cat"]);
     expect(await h.ok(["wait", "s1", "--match", "^/dev/pts/\\d+", "--timeout", "5s"])).toMatch(/^\/dev\/pts\/\d+/);
     const table = await h.ok(["ls"]);
-    expect(table).toMatch(/^NAME\s+PID\s+STATE\s+CLIENTS\s+SIZE\s+CREATED\s+ACTIVITY\s+UNREAD/);
+    expect(table).toMatch(/^NAME\s+PID\s+STATE\s+CLIENTS\s+SIZE\s+CREATED\s+ACTIVITY\s+UNREAD\s+NOTICES/);
     expect(table).toMatch(/s1\s+\d+\s+running\s+0\s+80x24/);
     expect(JSON.parse(await h.ok(["status", "--json"])).sessions).toBe(1);
   });
@@ -39,7 +39,7 @@ describe("sessions", () => {
     await h.ok(["send", "inbox1", "first"]);
     await h.ok(["send", "inbox1", "second"]);
     expect((await ls())[0]).toMatchObject({ name: "inbox1", unread: 2 });
-    expect(await h.ok(["ls"])).toMatch(/inbox1\s+\d+\s+running\s+0\s+80x24\s+\S+ ago\s+\S+ ago\s+2\s+cat/);
+    expect(await h.ok(["ls"])).toMatch(/inbox1\s+\d+\s+running\s+0\s+80x24\s+\S+ ago\s+\S+ ago\s+2\s+-\s+cat/);
   });
 
   test("create, attach, detach, kill and rm are audited; metrics count sessions by state", async () => {

@@ -6,7 +6,7 @@ import type { SessionInfo } from "../protocol/requests.ts";
 export default defineVerb({
   meta: {
     name: "ls",
-    description: "List sessions: name, pid, state, clients, size, created, last activity, unread messages",
+    description: "List sessions: name, pid, state, clients, size, created, last activity, unread messages, notices waiting (--notify inject)",
     examples: ["maestro ls", "maestro ls --json | jq -r '.[] | select(.state == \"exited\") | .name'"],
   },
   args: {
@@ -19,9 +19,9 @@ export default defineVerb({
       process.stdout.write("no sessions; start one with `maestro new <name> -- <command>`\n");
       return;
     }
-    const rows = [["NAME", "PID", "STATE", "CLIENTS", "SIZE", "CREATED", "ACTIVITY", "UNREAD", "COMMAND"]];
+    const rows = [["NAME", "PID", "STATE", "CLIENTS", "SIZE", "CREATED", "ACTIVITY", "UNREAD", "NOTICES", "COMMAND"]];
     for (const s of list) {
-      rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), s.command.join(" ")]);
+      rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), s.notify === "inject" ? String(s.pending_notices) : "-", s.command.join(" ")]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     process.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
