@@ -173,3 +173,37 @@ describe.skipIf(process.getuid?.() !== 0)("the peer's uid (SO_PEERCRED; needs ro
     }
   });
 });
+
+describe("session limits", () => {
+  test("past sessions.max_sessions and sessions.max_clients: exit 6 naming the limit, nothing created, audited", async () => {
+    const lim = new TestHome({ config: "[sessions]\nmax_sessions = 2\nmax_clients = 1\n" });
+    try {
+      await lim.ok(["new", "s1", "--", "cat"]);
+      await lim.ok(["new", "s2", "--", "cat"]);
+      const r = await lim.run(["new", "s3", "--", "cat"]);
+      expect(r.code).toBe(6);
+      expect(r.stderr.trim()).toMatch(/already runs 2 sessions \(sessions.max_sessions\)/);
+      expect(JSON.parse(await lim.ok(["ls", "--json"])).map((s: { name: string }) => s.name)).toEqual(["s1", "s2"]);
+      // one client attached (read-only, so no terminal is needed for its keys); a second is refused
+      const first = Bun.spawn([join(import.meta.dirname, "..", "dist", "maestro"), "attach", "s1", "--read-only"], {
+        env: lim.env,
+        terminal: { cols: 80, rows: 24, data() {} },
+      });
+      await waitFor(async () => JSON.parse(await lim.ok(["ls", "--json"]))[0].clients === 1);
+      let said = "";
+      const second = Bun.spawn([join(import.meta.dirname, "..", "dist", "maestro"), "attach", "s1", "--read-only"], {
+        env: lim.env,
+        terminal: { cols: 80, rows: 24, data: (_t, bytes) => void (said += new TextDecoder().decode(bytes)) },
+      });
+      expect(await second.exited).toBe(6);
+      expect(said).toMatch(/already has 1 clients \(sessions.max_clients\)/);
+      first.kill();
+      await first.exited;
+      const log = JSON.parse(await lim.ok(["audit", "--json"])) as { action: string; target: string; outcome: string; detail: string }[];
+      expect(log).toContainEqual(expect.objectContaining({ action: "new", target: "s3", outcome: "denied", detail: expect.stringMatching(/max_sessions/) }));
+      expect(log).toContainEqual(expect.objectContaining({ action: "attach", target: "s1", outcome: "denied", detail: expect.stringMatching(/max_clients/) }));
+    } finally {
+      await lim.cleanup();
+    }
+  });
+});

@@ -41,6 +41,21 @@ export class Audit {
 
 const REFUSED: ReadonlySet<string> = new Set(["unauthorized", "forbidden", "too_large", "rate_limited"]);
 
+/** Auth, permission, policy, size and rate refusals: what the audit log records as "denied". */
+export function isRefusal(code: string | undefined): boolean {
+  return REFUSED.has(code ?? "");
+}
+
+/** What a request acted on, for its audit record: a session or identity name, recipients, or ids. */
+export function targetOf(args: Record<string, unknown>): string {
+  for (const key of ["name", "to", "id", "ids"]) {
+    const v = args[key];
+    if (typeof v === "string") return v;
+    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v.join(",");
+  }
+  return "";
+}
+
 /**
  * Runs a send (or reply) and records how it ended — ok (with the message id), denied (refused:
  * auth, policy, limits) or error — in the audit log and the metrics, then returns or rethrows.
@@ -56,12 +71,13 @@ export async function auditedSend<T extends { id: string }>(broker: { audit: Aud
     return r;
   } catch (err) {
     const e = err as { code?: string; details?: { rule?: number }; message?: string };
-    const refused = REFUSED.has(e.code ?? "");
+    const refused = isRefusal(e.code);
     if (refused) metrics.counters.sends_refused++;
     else metrics.counters.sends_failed++;
     if (e.code === "rate_limited") metrics.counters.rate_limited++;
     if (e.code === "forbidden" && e.details?.rule !== undefined) metrics.counters.policy_denials++;
-    audit.record(actor, action, target, refused ? "denied" : "error", e.message ?? String(err));
+    // Refusals of every request, sends included, are audited where all requests end (connection.ts).
+    if (!refused) audit.record(actor, action, target, "error", e.message ?? String(err));
     throw err;
   }
 }
