@@ -63,26 +63,3 @@ export function peerCheckSupported(): boolean {
   if (lookup === undefined) lookup = load();
   return lookup !== null;
 }
-
-/**
- * The chain of parent pids from `pid` up to init, read from /proc (Linux). Empty where there is
- * no /proc; then no connection can be pinned to a session by its ancestry.
- */
-export function ancestry(pid: number, maxDepth = 64): number[] {
-  const out: number[] = [];
-  let p = pid;
-  for (let i = 0; i < maxDepth && p > 1; i++) {
-    out.push(p);
-    let stat: string;
-    try {
-      stat = require("node:fs").readFileSync(`/proc/${p}/stat`, "utf8") as string;
-    } catch {
-      break;
-    }
-    // The command name (field 2) may hold spaces and parentheses; fields after the last ")" are fixed.
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (!Number.isInteger(ppid) || ppid <= 0) break;
-    p = ppid;
-  }
-  return out;
-}
