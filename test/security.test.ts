@@ -104,6 +104,7 @@ describe("limits", () => {
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/2001 bytes, over the limit of 2000 \(limits.body_bytes\)/);
     expect(await messageCount()).toBe(before);
+    expect((await audit()).some((e) => e.action === "send" && e.outcome === "denied" && /limits.body_bytes/.test(e.detail))).toBe(true);
   });
 });
 
