@@ -102,6 +102,25 @@ describe("daemon lifecycle", () => {
     expect(alive(s.pid)).toBe(true);
   });
 
+  test("a daemon that accepts and drops the client without a word counts as none: a real one is started", async () => {
+    const h = home();
+    require("node:fs").mkdirSync(h.home, { recursive: true, mode: 0o700 });
+    // A stand-in for a daemon on its way out: takes one connection, closes it, and is gone.
+    const dying = Bun.listen({
+      unix: h.socket,
+      socket: {
+        open(s) {
+          s.end();
+          dying.stop(true); // also removes the socket file
+        },
+        data() {},
+      },
+    });
+    const s = JSON.parse(await h.ok(["status", "--json"]));
+    expect(s.pid).toBe(h.daemonPid());
+    expect(alive(s.pid)).toBe(true);
+  });
+
   test("MAESTRO_NO_AUTOSTART=1 with no daemon: exit 5 and a one-line hint, nothing started", async () => {
     const h = home();
     const r = await h.run(["status"], { env: { MAESTRO_NO_AUTOSTART: "1" } });

@@ -117,6 +117,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   process.on("SIGHUP", () => log.info("SIGHUP ignored"));
+  // One stray rejected promise must not take every session and connection down with the daemon.
+  process.on("unhandledRejection", (err) => log.error("unhandled rejection (the daemon keeps running)", err));
   log.info(`maestro ${VERSION} daemon pid ${process.pid} listening on ${paths.socket} (home ${paths.home})`);
   return exited;
 }

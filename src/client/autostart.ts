@@ -18,14 +18,27 @@ export interface Reach {
   token?: string;
 }
 
+/** A daemon that accepted us and then went away without a word: dying, or being replaced. */
+function droppedUs(err: unknown): boolean {
+  return err instanceof MaestroError && err.details?.closed_without_reason === true;
+}
+
+/** Connects and waits for the welcome, so a refusal or a daemon that drops us is known here. */
+async function connect(paths: Paths, token: string | undefined): Promise<Client> {
+  const client = await Client.connect({ socket: paths.socket, token });
+  await client.welcome;
+  return client;
+}
+
 export async function reachDaemon(opts: Reach = {}): Promise<Client> {
   const paths = resolvePaths();
   const autostart = opts.autostart ?? process.env.MAESTRO_NO_AUTOSTART !== "1";
   await checkSocketDir(paths);
   try {
-    return await Client.connect({ socket: paths.socket, token: opts.token });
+    return await connect(paths, opts.token);
   } catch (err) {
-    if (!isNoDaemon(err)) throw err;
+    // A daemon that dropped us before its welcome is as good as none: start one, try once more.
+    if (!isNoDaemon(err) && !droppedUs(err)) throw err;
   }
   if (!autostart) {
     throw new MaestroError(
@@ -36,7 +49,7 @@ export async function reachDaemon(opts: Reach = {}): Promise<Client> {
   // Loaded only now: spawning and the lock's FFI would cost every connecting verb start-up time.
   const { startDaemon } = await import("./spawn.ts");
   await startDaemon(paths);
-  return Client.connect({ socket: paths.socket, token: opts.token });
+  return connect(paths, opts.token);
 }
 
 /** A socket in a directory someone else controls could be a trap that collects tokens. */

@@ -184,7 +184,7 @@ export class Client {
 
   private onClose(err?: Error): void {
     if (this.closedError) return;
-    this.closedError = err ?? new MaestroError("unavailable", "the daemon closed the connection");
+    this.closedError = err ?? new MaestroError("unavailable", "the daemon closed the connection", { closed_without_reason: true });
     this.onWelcome?.reject(this.closedError);
     this.onWelcome = undefined;
     for (const p of this.pending.values()) p.reject(this.closedError);
