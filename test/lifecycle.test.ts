@@ -110,8 +110,11 @@ describe("daemon lifecycle", () => {
       unix: h.socket,
       socket: {
         open(s) {
+          // Gone first (no listener, no socket file), then the drop: by the time the client
+          // reacts, nothing answers at that path and the daemon it starts finds no rival.
+          dying.stop(true);
+          require("node:fs").rmSync(h.socket, { force: true });
           s.end();
-          dying.stop(true); // also removes the socket file
         },
         data() {},
       },
