@@ -7,10 +7,16 @@ import { MaestroError } from "../protocol/errors.ts";
 import { checkPrivateDirFast, dirname, resolvePaths, type Paths } from "../protocol/paths.ts";
 import { Client } from "./connection.ts";
 
-/** No daemon behind the socket: the file is missing, or a dead daemon's file remains. */
+/**
+ * No daemon behind the socket: the file is missing (ENOENT), a dead daemon's file remains
+ * (ECONNREFUSED), or a daemon going away dropped the connect (ECONNRESET, or Bun's bare "Failed
+ * to connect"). A permission error is not that: it means the socket is someone else's.
+ */
 export function isNoDaemon(err: unknown): boolean {
-  const code = (err as { code?: string })?.code;
-  return code === "ENOENT" || code === "ECONNREFUSED";
+  const e = err as { code?: string; message?: string; syscall?: string };
+  if (e?.code === "EACCES" || e?.code === "EPERM") return false;
+  if (e?.code === "ENOENT" || e?.code === "ECONNREFUSED" || e?.code === "ECONNRESET") return true;
+  return !(err instanceof MaestroError) && /failed to connect/i.test(e?.message ?? "");
 }
 
 export interface Reach {
