@@ -22,27 +22,15 @@ export function summarize(latencies: number[], seconds: number): LoadResult {
   return { n: sorted.length, seconds: r3(seconds), rate: Math.round(sorted.length / seconds), p50_ms: r3(at(0.5)), p99_ms: r3(at(0.99)), max_ms: r3(at(1)) };
 }
 
-/** The identity benchmarks send to; created on first use. Returns a token for it. */
+/** The identity benchmarks send to: created on first use, else given a fresh token (rotate). */
 export async function benchSink(client: Client, name: string): Promise<string> {
-  const exists = (await client.request("status", {})) && (await identityExists(client, name));
-  return (await client.request("register", { name, rotate: exists })).token;
-}
-
-async function identityExists(client: Client, name: string): Promise<boolean> {
-  try {
-    await client.request("inbox", { name, limit: 1 });
-    return true;
-  } catch (err) {
-    if (err instanceof MaestroError && err.code === "not_found") return false;
-    throw err;
-  }
+  return (await client.request("register", { name, rotate: true })).token;
 }
 
 /** N durable sends over C connections, each waiting for its reply before the next. */
 export async function sendLoad(opts: { connections: number; total: number; to: string; body: string }): Promise<LoadResult> {
   const clients = await Promise.all(Array.from({ length: opts.connections }, () => reachDaemon()));
   try {
-    await Promise.all(clients.map((c) => c.welcome));
     const latencies: number[] = [];
     let issued = 0;
     const t0 = performance.now();

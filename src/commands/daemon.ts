@@ -60,9 +60,7 @@ export default defineVerb({
 async function connectIfRunning(): Promise<Client | undefined> {
   try {
     // As the caller's own identity: an agent's MAESTRO_TOKEN must not stop the daemon.
-    const client = await reachDaemon({ autostart: false, token: process.env.MAESTRO_TOKEN || undefined });
-    await client.welcome;
-    return client;
+    return await reachDaemon({ autostart: false, token: process.env.MAESTRO_TOKEN || undefined });
   } catch (err) {
     if (err instanceof MaestroError && err.code === "unavailable") return undefined;
     if (isNoDaemon(err)) return undefined;

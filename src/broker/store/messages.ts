@@ -123,9 +123,6 @@ export class MessageStore {
       unreadCount: q(`SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)`),
       firstReply: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.in_reply_to = ? ORDER BY m.id LIMIT 1`),
-      queuedFor: q(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
-        WHERE d.recipient = $recipient AND d.status IN ('queued', 'delivered') AND (m.expires_at IS NULL OR m.expires_at > $now)
-        ORDER BY d.priority, d.message_id LIMIT $limit`),
       countMessages: q("SELECT count(*) AS n FROM messages"),
       byState: q("SELECT status, count(*) AS n FROM deliveries GROUP BY status"),
       groupAdd: q("INSERT OR IGNORE INTO group_members (name, member) VALUES (?, ?)"),
@@ -292,7 +289,7 @@ export class MessageStore {
 
   /** What a new live subscriber is owed: queued and delivered-but-unread, in inbox order. */
   pendingFor(recipient: string, now: number, limit: number): InboxRow[] {
-    return this.s.queuedFor!.all({ recipient, now, limit }) as InboxRow[];
+    return this.inbox({ recipient, unreadOnly: true, sinceId: 0, limit, now });
   }
 
   /** Deliveries per status; a full scan, for metrics scrapes only. */
