@@ -44,6 +44,19 @@ describe("the command line", () => {
     expect(r.stderr).toMatch(/unknown action "explode"; expected start, stop, restart or status/);
   });
 
+  test("surplus words and a flag where a value was due are usage errors (exit 2), nothing started", async () => {
+    for (const [args, msg] of [
+      [["whoami", "extra", "junk"], /whoami: unexpected argument "extra junk"/],
+      [["send", "operator", "hi", "--subject", "--meta", "k=v"], /send: --subject needs a value before --meta/],
+      [["status", "now"], /status: unexpected argument "now"/],
+    ] as const) {
+      const r = await h.run([...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    expect(h.daemonPid()).toBeUndefined();
+  });
+
   test("no arguments prints usage and exits 2", async () => {
     const r = await h.run([]);
     expect(r.code).toBe(2);

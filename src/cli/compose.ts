@@ -10,7 +10,7 @@ import { parseDuration } from "../protocol/duration.ts";
 import { MAX_FRAME } from "../protocol/frame.ts";
 import { PRIORITIES, type Priority } from "../protocol/message.ts";
 import type { ComposeArgs } from "../protocol/requests.ts";
-import { repeated } from "./verb.ts";
+import { many } from "./verb.ts";
 
 export const composeFlags = {
   subject: { type: "string", description: "One-line subject" },
@@ -24,6 +24,9 @@ export const composeFlags = {
   json: { type: "boolean", description: "Print one JSON object" },
 } satisfies ArgsDef;
 
+/** The compose flags a message may carry more than once. */
+export const COMPOSE_REPEATABLE = ["meta", "attach"] as const;
+
 interface ComposeFlagValues {
   subject?: string;
   type?: string;
@@ -31,10 +34,12 @@ interface ComposeFlagValues {
   ttl?: string;
   ack?: boolean;
   "idempotency-key"?: string;
+  meta?: unknown;
+  attach?: unknown;
 }
 
 /** Reads BODY (`-` = stdin) and the shared flags into request arguments. */
-export async function composeArgs(body: string | undefined, flags: ComposeFlagValues, rawArgs: string[]): Promise<ComposeArgs> {
+export async function composeArgs(body: string | undefined, flags: ComposeFlagValues): Promise<ComposeArgs> {
   const out: ComposeArgs = {};
   if (body === "-") out.body = await Bun.stdin.text();
   else if (body !== undefined) out.body = body;
@@ -44,9 +49,9 @@ export async function composeArgs(body: string | undefined, flags: ComposeFlagVa
   if (flags.ttl !== undefined) out.ttl_ms = parseDuration(flags.ttl, "--ttl");
   if (flags.ack) out.ack = true;
   if (flags["idempotency-key"] !== undefined) out.idempotency_key = flags["idempotency-key"];
-  const meta = repeated(rawArgs, "meta");
+  const meta = many(flags as Record<string, unknown>, "meta");
   if (meta.length > 0) out.meta = parseMeta(meta);
-  const files = repeated(rawArgs, "attach");
+  const files = many(flags as Record<string, unknown>, "attach");
   if (files.length > 0) out.attachments = files.map(readAttachment);
   return out;
 }

@@ -77,7 +77,7 @@ export async function runCli(argv: string[]): Promise<number> {
       out(await verbHelp(verb));
       return EXIT.ok;
     }
-    await verb.run({ args: parseVerbArgs(verb, rawArgs), rawArgs });
+    await verb.run(parseVerbArgs(verb, rawArgs));
     return Number(process.exitCode ?? EXIT.ok);
   } catch (failure) {
     const { line, exit } = describeFailure(failure);

@@ -15,12 +15,19 @@ export interface VerbMeta extends CommandMeta {
 
 export interface VerbContext<A extends ArgsDef> {
   args: ParsedArgs<A>;
-  rawArgs: string[];
+  /** The words after `--`, for a verb that takes a command there (`new NAME -- cmd args…`). */
+  command: string[];
 }
 
 export interface Verb<A extends ArgsDef = ArgsDef> {
   meta: VerbMeta;
   args: A;
+  /** Flags that may be given more than once; read their values with many(). */
+  repeatable?: readonly (keyof A & string)[];
+  /** The last positional takes every remaining word (`read ID…`, `group add NAME MEMBER…`). */
+  variadic?: boolean;
+  /** Words after `--` are a command, not positionals. */
+  command?: boolean;
   run(ctx: VerbContext<A>): Promise<void> | void;
 }
 
@@ -28,28 +35,50 @@ export function defineVerb<const A extends ArgsDef>(def: Verb<A>): Verb<A> {
   return def;
 }
 
+export interface ParsedVerbArgs<A extends ArgsDef> {
+  args: ParsedArgs<A>;
+  command: string[];
+}
+
+interface FlagSpec {
+  name: string;
+  boolean: boolean;
+  repeatable: boolean;
+}
+
 /**
- * Parses `rawArgs` against the verb's flags: `--flag value`, `--flag=value`, `-x value`, booleans
- * bare, `--` ends flags, `-` is a positional (stdin). Unknown flags, missing values, missing
- * required positionals and values outside an enum are usage errors (exit 2).
+ * Parses `rawArgs` against the verb's flags in one pass: `--flag value`, `--flag=value`,
+ * `-x value`, booleans bare, `--` ends flags, `-` is a positional (stdin). Unknown flags, missing
+ * values, a flag given where a value was due, a non-repeatable flag given twice, surplus or
+ * missing positionals and values outside an enum are usage errors (exit 2).
  */
-export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[]): ParsedArgs<A> {
-  const flags = new Map<string, { name: string; boolean: boolean }>();
+export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[]): ParsedVerbArgs<A> {
+  const flags = new Map<string, FlagSpec>();
+  const repeatable = new Set<string>(verb.repeatable ?? []);
   for (const [name, def] of Object.entries(verb.args)) {
     if (def.type === "positional") continue;
-    const spec = { name, boolean: def.type === "boolean" };
+    const spec = { name, boolean: def.type === "boolean", repeatable: repeatable.has(name) };
     flags.set(name.length === 1 ? `-${name}` : `--${name}`, spec);
     for (const a of "alias" in def ? [def.alias ?? []].flat() : []) flags.set(a.length === 1 ? `-${a}` : `--${a}`, spec);
   }
   const out: Record<string, unknown> = {};
+  for (const name of repeatable) out[name] = [];
   const positionals: string[] = [];
+  let command: string[] = [];
+  const set = (spec: FlagSpec, key: string, value: string | true) => {
+    if (spec.repeatable) return void (out[spec.name] as string[]).push(value as string);
+    if (out[spec.name] !== undefined && out[spec.name] !== value) throw usage(verb, `${key} given twice`);
+    out[spec.name] = value;
+  };
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === "--") {
-      positionals.push(...rawArgs.slice(i + 1));
+      const rest = rawArgs.slice(i + 1);
+      if (verb.command) command = rest;
+      else positionals.push(...rest);
       break;
     }
-    if (!arg.startsWith("-") || arg === "-") {
+    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) {
       positionals.push(arg);
       continue;
     }
@@ -59,42 +88,43 @@ export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[
     if (!spec) throw usage(verb, `unknown flag ${key}`);
     if (spec.boolean) {
       if (eq > 0) throw usage(verb, `${key} takes no value`);
-      out[spec.name] = true;
+      set(spec, key, true);
     } else if (eq > 0) {
-      out[spec.name] = arg.slice(eq + 1);
+      set(spec, key, arg.slice(eq + 1));
     } else if (i + 1 < rawArgs.length) {
-      // Repeated flags: the last wins here; repeatable ones are read whole with repeated().
-      out[spec.name] = rawArgs[++i];
+      const value = rawArgs[++i]!;
+      // `--subject --meta k=v` is a forgotten value, not a subject: say so rather than guess.
+      if (flags.has(value) || value === "--") throw usage(verb, `${key} needs a value before ${value} (write ${key}=${value} to mean it literally)`);
+      set(spec, key, value);
     } else {
       throw usage(verb, `${key} needs a value`);
     }
   }
   out._ = positionals;
-  const queue = [...positionals];
+  const named = Object.entries(verb.args).filter(([, def]) => def.type === "positional");
+  for (const [index, [name, def]] of named.entries()) {
+    const v = positionals[index];
+    if (v === undefined && def.required !== false && def.default === undefined) throw usage(verb, `missing ${name.toUpperCase()}`);
+    out[name] = v ?? def.default;
+  }
+  if (!verb.variadic && positionals.length > named.length) {
+    const extra = positionals.slice(named.length).join(" ");
+    throw usage(verb, verb.command ? `unexpected ${JSON.stringify(extra)} (a command goes after --)` : `unexpected argument ${JSON.stringify(extra)}`);
+  }
   for (const [name, def] of Object.entries(verb.args)) {
-    if (def.type === "positional") {
-      const v = queue.shift();
-      if (v === undefined && def.required !== false && def.default === undefined) throw usage(verb, `missing ${name.toUpperCase()}`);
-      out[name] = v ?? def.default;
-    } else if (def.type === "enum" && out[name] !== undefined && !(def.options ?? []).includes(out[name] as string)) {
+    if (def.type === "enum" && out[name] !== undefined && !(def.options ?? []).includes(out[name] as string)) {
       throw usage(verb, `--${name} must be one of ${(def.options ?? []).join(", ")}, not "${out[name]}"`);
     }
   }
-  return out as ParsedArgs<A>;
+  return { args: out as ParsedArgs<A>, command };
 }
 
 function usage(verb: { meta: VerbMeta }, msg: string): MaestroError {
   return new MaestroError("usage", `${verb.meta.name}: ${msg}; see \`maestro ${verb.meta.name} --help\``);
 }
 
-/** Every value of a repeatable flag (`--meta a=1 --meta b=2`). */
-export function repeated(rawArgs: string[], flag: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const a = rawArgs[i]!;
-    if (a === "--") break;
-    if (a === `--${flag}` && i + 1 < rawArgs.length) out.push(rawArgs[++i]!);
-    else if (a.startsWith(`--${flag}=`)) out.push(a.slice(flag.length + 3));
-  }
-  return out;
+/** Every value of a flag the verb declared repeatable (`--meta a=1 --meta b=2`), in order. */
+export function many(args: Record<string, unknown>, flag: string): string[] {
+  const v = args[flag];
+  return Array.isArray(v) ? (v as string[]) : [];
 }

@@ -13,6 +13,7 @@ export default defineVerb({
     ids: { type: "positional", required: true, description: "Message ids" },
     json: { type: "boolean", description: "Print one JSON object" },
   },
+  variadic: true,
   async run({ args }) {
     const r = await ask("ack", { ids: args._.length > 0 ? args._ : [args.ids] });
     if (args.json) return printJson(r);

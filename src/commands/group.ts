@@ -15,6 +15,7 @@ export default defineVerb({
     name: { type: "positional", required: false, description: "The group (with or without @)" },
     json: { type: "boolean", description: "Print one JSON object" },
   },
+  variadic: true,
   async run({ args }) {
     const [action, name, ...members] = args._;
     if (action !== "add" && action !== "rm" && action !== "ls") {

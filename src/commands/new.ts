@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
-import { defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
-import { MaestroError } from "../protocol/errors.ts";
+import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
 import { checkName } from "../protocol/names.ts";
 
 const meta: VerbMeta = {
@@ -30,21 +29,17 @@ const args = {
 export default defineVerb({
   meta,
   args,
-  async run({ args: a, rawArgs }) {
+  repeatable: ["env"],
+  command: true,
+  async run({ args: a, command: given }) {
     const name = checkName(a.name, "session name");
-    const dashes = rawArgs.indexOf("--");
-    // The program and its arguments come after --: a stray word after the name is a mistake.
-    if (dashes === -1 && a._.length > 1) {
-      throw new MaestroError("usage", `new: put the command after --, e.g. \`maestro new ${name} -- ${a._.slice(1).join(" ")}\``);
-    }
-    const given = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
     const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
     const stdout = process.stdout;
     const r = await ask("new", {
       name,
       command,
       cwd: resolve(a.cwd ?? "."),
-      env: repeated(rawArgs, "env"),
+      env: many(a, "env"),
       ...(a.notify !== undefined ? { notify: a.notify as "none" } : {}),
       ...(a.restart !== undefined ? { restart: a.restart as "no" } : {}),
       log: Boolean(a.log),

@@ -18,6 +18,7 @@ export default defineVerb({
     "save-attachments": { type: "string", description: "Write the messages' attachments into this directory" },
     json: { type: "boolean", description: "Print a JSON array" },
   },
+  variadic: true,
   async run({ args }) {
     const ids = args._.length > 0 ? args._ : [args.ids];
     await withClient(async (client) => {

@@ -1,6 +1,6 @@
 import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
-import { composeArgs, composeFlags } from "../cli/compose.ts";
+import { COMPOSE_REPEATABLE, composeArgs, composeFlags } from "../cli/compose.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
 
@@ -15,8 +15,9 @@ export default defineVerb({
     body: { type: "positional", required: false, description: "The answer; - reads stdin" },
     ...composeFlags,
   },
-  async run({ args, rawArgs }) {
-    const sent = await ask("reply", { id: args.id, ...(await composeArgs(args.body, args, rawArgs)) });
+  repeatable: COMPOSE_REPEATABLE,
+  async run({ args }) {
+    const sent = await ask("reply", { id: args.id, ...(await composeArgs(args.body, args)) });
     if (args.json) return printJson(sent);
     out(`${sent.id}\n`);
   },

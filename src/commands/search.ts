@@ -12,6 +12,7 @@ export default defineVerb({
     query: { type: "positional", required: true, description: "FTS5 query: words, \"phrases\", AND/OR/NOT, prefix*" },
     json: { type: "boolean", description: "Print a JSON array" },
   },
+  variadic: true,
   async run({ args }) {
     const query = args._.length > 1 ? args._.join(" ") : args.query;
     printList(await ask("search", { query }), Boolean(args.json), "no matches");

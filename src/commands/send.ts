@@ -1,6 +1,6 @@
 import { out } from "../cli/io.ts";
 import { withClient } from "../cli/client.ts";
-import { composeArgs, composeFlags } from "../cli/compose.ts";
+import { COMPOSE_REPEATABLE, composeArgs, composeFlags } from "../cli/compose.ts";
 import { messageFull } from "../cli/messages.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -29,12 +29,13 @@ export default defineVerb({
     wait: { type: "enum", options: ["delivered", "read", "reply"], description: "Block until delivered, read or replied to" },
     timeout: { type: "string", description: "With --wait: give up after this long, exit 4 (default 10m)" },
   },
-  async run({ args, rawArgs }) {
+  repeatable: COMPOSE_REPEATABLE,
+  async run({ args }) {
     const timeout = args.timeout === undefined ? 10 * 60_000 : parseDuration(args.timeout, "--timeout");
     if (args.timeout !== undefined && !args.wait) throw new MaestroError("usage", "send: --timeout goes with --wait");
     const request = {
       to: args.to.split(",").filter(Boolean),
-      ...(await composeArgs(args.body, args, rawArgs)),
+      ...(await composeArgs(args.body, args)),
       ...(args["reply-to"] ? { reply_to: args["reply-to"] } : {}),
       ...(args.thread ? { thread: args.thread } : {}),
     };

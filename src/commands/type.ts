@@ -1,6 +1,6 @@
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
-import { defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
+import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
 import { MaestroError } from "../protocol/errors.ts";
 
 const meta: VerbMeta = {
@@ -25,10 +25,11 @@ const args = {
 export default defineVerb({
   meta,
   args,
-  async run({ args: a, rawArgs }) {
+  repeatable: ["key"],
+  async run({ args: a }) {
     let text = a.text;
     if (text === "-") text = await new Response(Bun.stdin.stream()).text();
-    const keys = repeated(rawArgs, "key");
+    const keys = many(a, "key");
     if (text === undefined && keys.length === 0 && !a.enter) throw new MaestroError("usage", "type: nothing to type; give TEXT, - (stdin), --key or --enter");
     const r = await ask("type", { name: a.name, ...(text !== undefined ? { text } : {}), keys, enter: Boolean(a.enter) });
     if (a.json) printJson(r);
