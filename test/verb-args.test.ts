@@ -93,7 +93,7 @@ describe("refused, exit 2", () => {
     expect(refused(send, ["w1", "hi", "extra"])).toMatch(/unexpected argument "extra"/);
     const whoami = defineVerb({ meta: { name: "whoami", description: "", examples: [] }, args: { json: { type: "boolean" } }, run() {} });
     expect(refused(whoami, ["extra", "junk"])).toMatch(/unexpected argument "extra junk"/);
-    expect(refused(create, ["w1", "bash"])).toMatch(/a command goes after --/);
+    expect(refused(create, ["w1", "bash"])).toMatch(/put the command after --, e.g. `maestro new w1 -- bash`/);
   });
   test("unknown flag, missing value, missing positional, value on a boolean, enum out of range", () => {
     expect(refused(send, ["w1", "--nope"])).toMatch(/unknown flag --nope/);

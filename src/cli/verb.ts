@@ -109,7 +109,10 @@ export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[
   }
   if (!verb.variadic && positionals.length > named.length) {
     const extra = positionals.slice(named.length).join(" ");
-    throw usage(verb, verb.command ? `unexpected ${JSON.stringify(extra)} (a command goes after --)` : `unexpected argument ${JSON.stringify(extra)}`);
+    if (verb.command) {
+      throw new MaestroError("usage", `${verb.meta.name}: put the command after --, e.g. \`maestro ${verb.meta.name} ${positionals.slice(0, named.length).join(" ")} -- ${extra}\``);
+    }
+    throw usage(verb, `unexpected argument ${JSON.stringify(extra)}`);
   }
   for (const [name, def] of Object.entries(verb.args)) {
     if (def.type === "enum" && out[name] !== undefined && !(def.options ?? []).includes(out[name] as string)) {
