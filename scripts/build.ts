@@ -1,7 +1,7 @@
 /**
  * Compiles maestro into one executable, dist/maestro. Every `maestro send` pays start-up, so:
  * bytecode (no parsing at run time), and code splitting, so a client verb loads its own chunk and
- * never the daemon's (SQLite, consola, unstorage) — about half the start-up time.
+ * never the daemon's (SQLite, consola) — about half the start-up time.
  */
 import { $ } from "bun";
 import { mkdirSync, readdirSync, renameSync } from "node:fs";

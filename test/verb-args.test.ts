@@ -1,6 +1,7 @@
 /** The CLI's flag parser on its own: every shape of argv it accepts and every one it refuses (exit 2). */
 import { describe, expect, test } from "vitest";
-import { defineVerb, many, parseVerbArgs } from "../src/cli/verb.ts";
+import type { ArgsDef } from "citty";
+import { defineVerb, many, parseVerbArgs, type Verb } from "../src/cli/verb.ts";
 import { MaestroError } from "../src/protocol/errors.ts";
 
 const send = defineVerb({
@@ -33,7 +34,7 @@ const create = defineVerb({
   run() {},
 });
 
-function refused(verb: Parameters<typeof parseVerbArgs>[0], argv: string[]): string {
+function refused<A extends ArgsDef>(verb: Verb<A>, argv: string[]): string {
   try {
     parseVerbArgs(verb, argv);
   } catch (e) {
