@@ -11,6 +11,7 @@ import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { isRefusal, targetOf } from "./audit.ts";
 import { authenticate } from "./auth.ts";
+import { checkRequest } from "./checked.ts";
 import { storageError } from "./storage-errors.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
 import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
@@ -236,7 +237,7 @@ export class Connection implements ClientHandle, StreamTransport {
       }
     };
     try {
-      const out = handler(ctx, req.args as never);
+      const out = handler(ctx, checkRequest(req.type as RequestType, req.args, this.identity) as never);
       if (out instanceof Promise) out.then(reply, error);
       else reply(out);
     } catch (err) {

@@ -3,6 +3,7 @@ import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
 import { checkName } from "../protocol/names.ts";
+import type { NotifyMode, RestartPolicy } from "../protocol/requests.ts";
 
 const meta: VerbMeta = {
   name: "new",
@@ -19,8 +20,8 @@ const args = {
   name: { type: "positional", required: true, description: "The session's name (1–64 of A-Z a-z 0-9 . _ -)" },
   cwd: { type: "string", description: "Working directory (default: the current one)" },
   env: { type: "string", description: "K=V added to the environment; repeatable" },
-  notify: { type: "string", description: "none | inject: how new messages reach the program (default none)" },
-  restart: { type: "string", description: "no | on-failure | always: respawn with backoff when it exits (default no)" },
+  notify: { type: "enum", options: ["none", "inject"] as string[], description: "none | inject: how new messages reach the program (default none)" },
+  restart: { type: "enum", options: ["no", "on-failure", "always"] as string[], description: "no | on-failure | always: respawn with backoff when it exits (default no)" },
   log: { type: "boolean", description: "Append all output to $MAESTRO_HOME/logs/<name>.log" },
   attach: { type: "boolean", description: "Attach right after creating it" },
   json: { type: "boolean", description: 'Print {"name", "pid"}' },
@@ -40,8 +41,8 @@ export default defineVerb({
       command,
       cwd: resolve(a.cwd ?? "."),
       env: many(a, "env"),
-      ...(a.notify !== undefined ? { notify: a.notify as "none" } : {}),
-      ...(a.restart !== undefined ? { restart: a.restart as "no" } : {}),
+      ...(a.notify !== undefined ? { notify: a.notify as NotifyMode } : {}),
+      ...(a.restart !== undefined ? { restart: a.restart as RestartPolicy } : {}),
       log: Boolean(a.log),
       ...(stdout.isTTY && stdout.columns > 0 && stdout.rows > 0 ? { cols: Math.min(stdout.columns, 1000), rows: Math.min(stdout.rows, 500) } : {}),
     });

@@ -324,3 +324,180 @@ export interface SessionRequests {
   peek: { args: PeekArgs; result: PeekResult };
   wait: { args: SessionWaitArgs; result: Record<string, never> };
 }
+
+// ── The request table ───────────────────────────────────────────────────────────────────────
+//
+// One entry per request type: its argument schema, who may call it, whether it opens a stream,
+// and what it answers. The daemon checks every request against it before any handler runs;
+// docs/protocol.md's request tables are generated from it (scripts/gen-docs.ts), and the HTTP
+// API and MCP tools follow it too. Clients import this module's types only, so no client verb
+// loads the schema library.
+
+import { z } from "zod";
+import * as L from "./limits.ts";
+
+/** Messages say what a field must be; the dispatcher prefixes `argument "field"`. */
+const str = () => z.string({ error: "must be a string" });
+const nonEmpty = () => z.string({ error: "must be a string" }).min(1, { error: "must not be empty" });
+const bool = () => z.boolean({ error: "must be true or false" });
+const int = (min: number, max: number) => {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+};
+const strings = (max: number) => z.array(z.string({ error: "must be a list of strings" }), { error: "must be a list of strings" }).max(max, { error: `must list at most ${max}` });
+const oneOf = <const V extends readonly [string, ...string[]]>(values: V) =>
+  z.enum(values, { error: (issue) => `must be one of ${values.join(", ")}, not ${JSON.stringify(issue.input)}` });
+const name = () => nonEmpty();
+const cols = () => int(L.TERMINAL.minCols, L.TERMINAL.maxCols);
+const rows = () => int(L.TERMINAL.minRows, L.TERMINAL.maxRows);
+const none = z.strictObject({});
+
+const compose = {
+  body: str().optional(),
+  subject: str().optional(),
+  type: str().optional(),
+  priority: oneOf(["urgent", "high", "normal", "low"]).optional(),
+  ttl_ms: int(1, L.MAX_TTL_MS).optional(),
+  meta: z.record(z.string(), z.string({ error: "must map keys to string values" }), { error: "must be an object of KEY: VALUE strings" }).optional(),
+  attachments: z
+    .array(z.strictObject({ name: str(), data: z.string({ error: "must be base64 text" }) }, { error: "must be {name, data}" }), { error: "must be a list of {name, data}" })
+    .optional(),
+  ack: bool().optional(),
+  idempotency_key: str().optional(),
+};
+
+/** Who may make a request: anyone who said hello, or the operator alone (the phrase finishes "only the operator may …"). */
+export type Access = { who: "anyone" } | { who: "operator"; to: string };
+const anyone: Access = { who: "anyone" };
+const operator = (to: string): Access => ({ who: "operator", to });
+
+export interface RequestSpec<S extends z.ZodType = z.ZodType> {
+  args: S;
+  access: Access;
+  /** `always`: the reply is followed by a stream; `follow`: only with `follow: true`. */
+  stream?: "always" | "follow";
+  /** The result, and anything a client must know, for docs/protocol.md. */
+  result: string;
+  /** The table docs/protocol.md puts it in. */
+  section: "messages" | "sessions" | "daemon";
+}
+
+const spec = <S extends z.ZodType>(s: RequestSpec<S>) => s;
+
+export const REQUESTS = {
+  status: spec({ section: "daemon", args: none, access: anyone, result: "`{version, protocol, pid, started_at, uptime_s, home, socket, db: {path, bytes}, connections, sessions, messages, identity, unread}`: `identity` is who asked, `unread` their unread count" }),
+  shutdown: spec({ section: "daemon", args: none, access: operator("stop the daemon"), result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0" }),
+  register: spec({ section: "daemon", args: z.strictObject({ name: name(), rotate: bool().optional() }), access: operator("register identities"), result: "`{name, token, rotated}`; the token is shown only here" }),
+  whoami: spec({ section: "daemon", args: none, access: anyone, result: "`{name, kind}`: `kind` is `operator`, `agent` or `session`" }),
+  audit: spec({ section: "daemon", args: z.strictObject({ since: int(0, L.MAX_EPOCH_MS).optional(), limit: int(1, L.MAX_AUDIT_LIST).optional() }), access: operator("read the audit log"), result: "`AuditEntry[]`: `{at, actor, action, target, outcome, detail}`" }),
+  events: spec({ section: "daemon", args: none, access: operator("follow events"), stream: "always", result: "`null`, then a stream: one EVENT per audit record (`{kind: \"audit\", …AuditEntry}`) or message event (`{kind: \"message\", at, event, id, from?, to}`), until CANCEL" }),
+  metrics: spec({ section: "daemon", args: none, access: anyone, result: "`{text}`: the Prometheus exposition `maestro metrics` prints" }),
+
+  send: spec({
+    section: "messages",
+    args: z.strictObject({ to: strings(L.MAX_RECIPIENTS), reply_to: str().optional(), thread: str().optional(), ...compose }),
+    access: anyone,
+    result: "`{id, recipients, duplicate}`, sent only after COMMIT. `to`: names, `@group` or `*`; `attachments[].data` is base64",
+  }),
+  reply: spec({ section: "messages", args: z.strictObject({ id: nonEmpty(), ...compose }), access: anyone, result: "`{id, recipients, duplicate}`; goes to the parent's sender, in its thread" }),
+  "message.wait": spec({
+    section: "messages",
+    args: z.strictObject({ id: nonEmpty(), for: oneOf(["delivered", "read", "reply"]), timeout_ms: int(1, L.MAX_WAIT_MS).optional() }),
+    access: anyone,
+    result: "`{id, reached, reply: MessageView | null}`; error `timeout` (exit 4)",
+  }),
+  inbox: spec({
+    section: "messages",
+    args: z.strictObject({
+      name: str().optional(),
+      unread: bool().optional(),
+      fresh: bool().optional(),
+      from: str().optional(),
+      thread: str().optional(),
+      since: int(0, L.MAX_EPOCH_MS).optional(),
+      limit: int(1, L.MAX_LIST).optional(),
+      follow: bool().optional(),
+    }),
+    access: anyone,
+    stream: "follow",
+    result:
+      "`MessageView[]` (`fresh`: only messages not yet delivered; `name`: another's inbox, operator only, marks nothing). With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL",
+  }),
+  read: spec({ section: "messages", args: z.strictObject({ ids: strings(L.MAX_IDS) }), access: anyone, result: "`MessageView[]`; marks them read" }),
+  ack: spec({ section: "messages", args: z.strictObject({ ids: strings(L.MAX_IDS) }), access: anyone, result: "`{acked: [id]}`" }),
+  thread: spec({ section: "messages", args: z.strictObject({ id: nonEmpty() }), access: anyone, result: "`MessageView[]`" }),
+  history: spec({
+    section: "messages",
+    args: z.strictObject({ from: str().optional(), to: str().optional(), since: int(0, L.MAX_EPOCH_MS).optional(), limit: int(1, L.MAX_LIST).optional() }),
+    access: anyone,
+    result: "`MessageView[]`",
+  }),
+  search: spec({ section: "messages", args: z.strictObject({ query: nonEmpty(), limit: int(1, L.MAX_LIST).optional() }), access: anyone, result: "`MessageView[]`" }),
+  dead: spec({ section: "messages", args: z.strictObject({ limit: int(1, L.MAX_LIST).optional() }), access: anyone, result: "`MessageView[]`" }),
+  purge: spec({ section: "messages", args: z.strictObject({ older_than_ms: int(1, L.MAX_EPOCH_MS) }), access: operator("purge messages"), result: "`{messages, blobs}`" }),
+  group: spec({
+    section: "messages",
+    args: z.strictObject({ action: oneOf(["add", "rm", "ls"]), name: str().optional(), members: strings(L.MAX_RECIPIENTS).optional() }),
+    access: anyone,
+    result: "`{groups: [{name, members}]}`; `add` and `rm` are the operator's",
+  }),
+  "blob.get": spec({ section: "messages", args: z.strictObject({ message: nonEmpty(), sha256: nonEmpty() }), access: anyone, result: "`{name, data (base64)}` for a message the caller can see" }),
+
+  new: spec({
+    section: "sessions",
+    args: z.strictObject({
+      name: name(),
+      command: strings(4096),
+      cwd: str().optional(),
+      env: strings(4096).optional(),
+      notify: oneOf(["none", "inject"]).optional(),
+      restart: oneOf(["no", "on-failure", "always"]).optional(),
+      log: bool().optional(),
+      cols: cols().optional(),
+      rows: rows().optional(),
+    }),
+    access: operator("create sessions"),
+    result:
+      "`{name, pid}`. Checked before anything is made: the name (free, not reserved, not an agent's), `cwd` is an absolute directory, `command[0]` resolves on the child's `PATH`; a failed spawn leaves no session and no new identity",
+  }),
+  "session.notify": spec({ section: "sessions", args: z.strictObject({ name: name(), mode: oneOf(["none", "inject"]) }), access: anyone, result: "`{name, notify}`; the operator, or the session itself" }),
+  ls: spec({
+    section: "sessions",
+    args: none,
+    access: anyone,
+    result:
+      "`SessionInfo[]`: `{name, command, pid, state: \"running\" | \"exited\", exit_code, signal, clients, cols, rows, created_at, last_activity, unread, notify, pending_notices, restart, restarts, attached: [{id, read_only, backlog, stalled}]}`",
+  }),
+  attach: spec({
+    section: "sessions",
+    args: z.strictObject({ name: name(), cols: cols().optional(), rows: rows().optional(), read_only: bool().optional(), history: int(0, L.MAX_ATTACH_HISTORY).optional(), tty: str().optional() }),
+    access: anyone,
+    stream: "always",
+    result: "`{name, detach_key, cols, rows}`, then the attach stream (below). `tty` names the client's terminal (e.g. `/dev/pts/3@<ctime ms>`): a re-attach from it gets only the history new since it detached there. Typing needs the operator or the session itself",
+  }),
+  resize: spec({ section: "sessions", args: z.strictObject({ stream: int(0, 2 ** 32 - 1), cols: cols(), rows: rows() }), access: anyone, result: "`{}`: the new size of the client behind attach stream `stream` on this connection" }),
+  kill: spec({ section: "sessions", args: z.strictObject({ name: name(), signal: str().optional() }), access: anyone, result: "`{name, signal, exited}` after the program exits or the grace period (default signal `SIGHUP`); `usage` if it already exited" }),
+  rm: spec({ section: "sessions", args: z.strictObject({ name: name(), force: bool().optional() }), access: anyone, result: "`{name}`; `usage` if running and not `force`" }),
+  type: spec({ section: "sessions", args: z.strictObject({ name: name(), text: str().optional(), keys: strings(4096).optional(), enter: bool().optional() }), access: anyone, result: "`{name, bytes}`; `usage` for an unknown key, nothing to type, or an exited session" }),
+  peek: spec({ section: "sessions", args: z.strictObject({ name: name(), lines: int(0, L.MAX_WAIT_MS).optional(), ansi: bool().optional() }), access: anyone, result: "`{name, text}`" }),
+  wait: spec({
+    section: "sessions",
+    args: z.strictObject({ name: name(), idle_ms: int(0, L.MAX_WAIT_MS).optional(), exit: bool().optional(), match: str().optional(), timeout_ms: int(0, L.MAX_WAIT_MS).optional() }),
+    access: anyone,
+    stream: "always",
+    result: "`{}`, then a stream carrying one EVENT and END",
+  }),
+} as const satisfies { [T in RequestType]: RequestSpec };
+
+/** What a request's arguments are once checked. */
+export type CheckedArgs<T extends RequestType> = z.output<(typeof REQUESTS)[T]["args"]>;
+
+/** The first problem with a request's arguments, as the one-line message a client prints. */
+export function describeArgsIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid arguments";
+  if (issue.code === "unrecognized_keys") return `unknown argument ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  const field = issue.path.map(String).join(".");
+  if (issue.message.startsWith("must")) return field ? `argument "${field}" ${issue.message}` : `arguments ${issue.message}`;
+  return field ? `argument "${field}": ${issue.message}` : issue.message;
+}
