@@ -16,7 +16,7 @@ test("a notice the program reads late (it was busy in a silent command) is deliv
   await h.ok(["wait", "late", "--idle", "800ms", "--timeout", "10s"]);
   const screen = await h.ok(["peek", "late", "--lines", "200"]);
   // bash ran each notice it read as a command: exactly one run means exactly one notice.
-  expect(screen.split("\n").filter((l) => /\[maestro\]: command not found/.test(l))).toHaveLength(1);
+  expect(screen.split("\n").filter((l) => /maestro:: command not found/.test(l))).toHaveLength(1);
   expect(screen).toContain(id);
   const ls = JSON.parse(await h.ok(["ls", "--json"]));
   expect(ls[0]).toMatchObject({ name: "late", pending_notices: 0 });

@@ -127,7 +127,7 @@ describe("inject", () => {
     // Several pending messages share a notice.
     expect(notices.length).toBeLessThan(sent.length);
     // The stripped subject still reads as text.
-    expect(notices.some((e) => e.line.includes(`"task 0`))).toBe(true);
+    expect(notices.some((e) => e.line.includes(": task 0 31m red tab"))).toBe(true);
     await waitFor(async () => (await inboxOf(h, "w1")).filter((m) => m.status === "delivered").length === sent.length, 5_000);
     expect((await inboxOf(h, "w1")).map((m) => m.status)).toEqual(sent.map(() => "delivered"));
     expect(await session(h, "w1")).toMatchObject({ pending_notices: 0 });
@@ -218,7 +218,7 @@ describe("inject", () => {
         rows: 24,
         data(term, bytes) {
           tail = (tail + Buffer.from(bytes).toString("latin1")).slice(-300);
-          if (armed !== undefined && tail.includes("[maestro]")) {
+          if (armed !== undefined && tail.includes("maestro: ")) {
             term.write(armed);
             armed = undefined;
           }
@@ -253,7 +253,7 @@ describe("inject", () => {
     const [e, ...rest] = readEntries(log);
     expect(rest).toEqual([]);
     expect(noticeIds(e!.line, "w3")).toEqual([id]);
-    expect(e!.line).toContain(`${id} from operator "review"`);
+    expect(e!.line).toContain(`${id} from operator: review --`);
     expect(e).toMatchObject({ pasted: true, ctl: 0 });
     await waitFor(async () => (await inboxOf(h, "w3"))[0]?.status === "delivered");
   });
@@ -272,11 +272,11 @@ describe("inject", () => {
     // The first attempt: the notice once, then Enter, then ENTER_RETRIES more Enters, one per
     // confirm_ms without output.
     await waitFor(() => count(bytes(), "\r") === 1 + ENTER_RETRIES, 3_000);
-    expect(count(bytes(), "[maestro]")).toBe(1);
+    expect(count(bytes(), "maestro: ")).toBe(1);
     // Now nothing may happen, however long: retry_ms (300) passes several times, but the program
     // prints nothing, and a new attempt needs new output. ~2 s is long enough to see a loop.
     await Bun.sleep(2_000);
-    expect(count(bytes(), "[maestro]")).toBe(1);
+    expect(count(bytes(), "maestro: ")).toBe(1);
     expect(count(bytes(), "\r")).toBe(1 + ENTER_RETRIES);
     expect(bytes()).not.toContain("\x1b[200~"); // no bracketed paste: the program never asked for it
     for (const [name, id] of [["cnt", a], ["nr", b]] as const) {
@@ -286,7 +286,7 @@ describe("inject", () => {
     // New output (after retry_ms has passed) allows one more attempt, as bounded as the first.
     const pid = (await session(h, "cnt")).pid as number;
     process.kill(pid, "SIGUSR1");
-    await waitFor(() => count(bytes(), "[maestro]") === 2, 3_000);
+    await waitFor(() => count(bytes(), "maestro: ") === 2, 3_000);
     await waitFor(() => count(bytes(), "\r") === 2 * (1 + ENTER_RETRIES), 3_000);
     // Settle past the second attempt's confirm windows: no further Enter may follow.
     await Bun.sleep(3 * 150 + 300);

@@ -14,7 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { notice } from "../../src/pty/injector.ts";
+import { notice } from "../../src/pty/notice.ts";
 import { type Entry, noticeIds, prng, readEntries } from "../../test/fixtures/agent-log.ts";
 import {
   BIN, capture, formatNumber, mustRun, percentile, ptyClient, ROOT, startMaestro, startTmux, tempDir, waitFor,

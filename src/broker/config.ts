@@ -7,6 +7,7 @@ import { parse } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
 import type { InjectConfig } from "../pty/injector.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
+import { DEFAULT_HOLD_FOR } from "../protocol/programs.ts";
 import { checkMetricsListen } from "./metrics-http.ts";
 import { parsePolicy, type PolicyRule } from "./policy.ts";
 
@@ -90,6 +91,7 @@ export const DEFAULT_CONFIG: Config = {
     confirm_ms: 500,
     enter_retries: 2,
     retry_ms: 10_000,
+    hold_for: [...DEFAULT_HOLD_FOR],
   },
   limits: {
     body_bytes: 1024 * 1024,
@@ -156,7 +158,9 @@ function merge<T extends object>(base: T, raw: Record<string, unknown>, file: st
     const name = prefix + key;
     if (!Object.hasOwn(base, key)) throw new MaestroError("usage", `config ${file}: unknown key "${name}"`);
     const current = (base as Record<string, unknown>)[key];
-    if (typeof current === "object" && current !== null) {
+    if (Array.isArray(current)) {
+      (base as Record<string, unknown>)[key] = stringList(value, file, name);
+    } else if (typeof current === "object" && current !== null) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw new MaestroError("usage", `config ${file}: "${name}" must be a table`);
       }
@@ -173,4 +177,12 @@ function merge<T extends object>(base: T, raw: Record<string, unknown>, file: st
     }
   }
   return base;
+}
+
+/** A list of program names (`inject.hold_for`): it replaces the default list whole. */
+function stringList(value: unknown, file: string, name: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && /^[^\s/]{1,64}$/.test(v))) {
+    throw new MaestroError("usage", `config ${file}: "${name}" must be a list of program names, e.g. ["bash", "vim"]`);
+  }
+  return value as string[];
 }

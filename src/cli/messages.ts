@@ -1,6 +1,10 @@
-/** How messages look to a person: one line each in lists, headers and body when read. */
+/**
+ * How messages look to a person: one line each in lists, headers and body when read. Every field
+ * a sender chose has its control characters escaped (src/protocol/visible.ts); --json is exact.
+ */
 import { out, err } from "./io.ts";
 import type { MessageView } from "../protocol/message.ts";
+import { visible, visibleLines } from "../protocol/visible.ts";
 
 function age(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -12,14 +16,14 @@ function age(iso: string, now = Date.now()): string {
 
 function oneLine(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+  return visible(flat.length > width ? `${flat.slice(0, width - 1)}…` : flat);
 }
 
 export function messageLine(m: MessageView): string {
   const status = m.status ?? "sent";
   const what = m.subject ? `${m.subject}${m.body ? ` — ${m.body}` : ""}` : m.body;
   const flags = `${m.priority === "normal" ? "" : `[${m.priority}] `}${m.attachments.length ? `+${m.attachments.length} ` : ""}`;
-  return `${m.id}  ${status.padEnd(9)}  ${m.from.padEnd(12)}  ${age(m.created_at).padStart(4)}  ${flags}${oneLine(what, 80)}`;
+  return `${m.id}  ${status.padEnd(9)}  ${visible(m.from).padEnd(12)}  ${age(m.created_at).padStart(4)}  ${flags}${oneLine(what, 80)}`;
 }
 
 export function messageFull(m: MessageView): string {
@@ -37,8 +41,10 @@ export function messageFull(m: MessageView): string {
   if (m.metadata) for (const [k, v] of Object.entries(m.metadata)) head.push([`meta.${k}`, v]);
   for (const a of m.attachments) head.push(["attachment", `${a.name} (${a.size} bytes, sha256 ${a.sha256.slice(0, 12)}…)`]);
   if (m.status) head.push(["status", m.status + (m.dead_reason ? ` (${m.dead_reason})` : "")]);
-  const w = Math.max(...head.map(([k]) => k.length));
-  return `${head.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n\n${m.body}${m.body.endsWith("\n") ? "" : "\n"}`;
+  const shown = head.map(([k, v]) => [visible(k), visible(v)] as const);
+  const w = Math.max(...shown.map(([k]) => k.length));
+  const body = visibleLines(m.body);
+  return `${shown.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n\n${body}${body.endsWith("\n") ? "" : "\n"}`;
 }
 
 export function printList(list: MessageView[], json: boolean, empty: string): void {

@@ -21,12 +21,18 @@ export default defineVerb({
     }
     const rows = [["NAME", "PID", "STATE", "CLIENTS", "SIZE", "CREATED", "ACTIVITY", "UNREAD", "NOTICES", "COMMAND"]];
     for (const s of list) {
-      rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), s.notify === "inject" ? String(s.pending_notices) : "-", s.command.join(" ")]);
+      rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), notices(s), s.command.join(" ")]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     process.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
   },
 });
+
+function notices(s: SessionInfo): string {
+  if (s.notify !== "inject") return "-";
+  if (s.notices_held_by === "unknown") return `${s.pending_notices} held: cannot see the program in front`;
+  return s.notices_held_by ? `${s.pending_notices} held: ${s.notices_held_by} in front` : String(s.pending_notices);
+}
 
 function state(s: SessionInfo): string {
   if (s.state === "running") return "running";

@@ -4,6 +4,8 @@ import { printJson } from "../cli/output.ts";
 import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
 import { checkName } from "../protocol/names.ts";
 import type { NotifyMode, RestartPolicy } from "../protocol/requests.ts";
+import { programName, SHELLS } from "../protocol/programs.ts";
+import { err } from "../cli/io.ts";
 
 const meta: VerbMeta = {
   name: "new",
@@ -46,6 +48,10 @@ export default defineVerb({
       log: Boolean(a.log),
       ...(stdout.isTTY && stdout.columns > 0 && stdout.rows > 0 ? { cols: Math.min(stdout.columns, 1000), rows: Math.min(stdout.rows, 500) } : {}),
     });
+    const shell = programName(command[0]!);
+    if (a.notify === "inject" && SHELLS.includes(shell)) {
+      err(`maestro: warning: ${name} runs ${shell}, a shell: notices are never typed into a shell, so they wait until a program such as an agent is in front (see \`maestro ls\`)\n`);
+    }
     if (a.attach) {
       const { attachTerminal } = await import("../client/attach.ts");
       process.exitCode = await attachTerminal(r.name, { readOnly: false });

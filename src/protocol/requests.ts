@@ -209,6 +209,12 @@ export interface SessionInfo {
   notify: NotifyMode;
   /** `--notify inject`: messages waiting for a notice the program has taken. */
   pending_notices: number;
+  /**
+   * `--notify inject`: while notices wait because a program they are never typed into is in
+   * front (a shell, editor or pager; `inject.hold_for`), its name; "unknown" when the program in
+   * front cannot be seen. Null otherwise.
+   */
+  notices_held_by: string | null;
   restart: RestartPolicy;
   restarts: number;
   /** Attached clients: each one's backlog and whether it is held back as too slow. */

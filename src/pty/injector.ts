@@ -5,6 +5,9 @@
  * it; and only then count the messages delivered. A human's keystrokes never land inside a
  * notice: while one is being typed, they are held and sent right after.
  */
+import { SHELLS } from "../protocol/programs.ts";
+import { heldBy, holdSet } from "./foreground.ts";
+import { notice, type NoticeItem } from "./notice.ts";
 import type { Session } from "./session.ts";
 
 export interface InjectConfig {
@@ -18,14 +21,14 @@ export interface InjectConfig {
   enter_retries: number;
   /** After a notice that was not taken: wait this long, and for new output, before trying again. */
   retry_ms: number;
+  /**
+   * Programs notices are never typed into (shells, editors, pagers): while one is in front
+   * they wait. Also while the program in front cannot be seen, unless this is empty.
+   */
+  hold_for: string[];
 }
 
-export interface PendingMessage {
-  id: string;
-  from: string;
-  subject: string;
-  body: string;
-}
+export type PendingMessage = NoticeItem;
 
 export interface InjectorLinks {
   /** Messages already queued for this identity when injection starts. */
@@ -80,16 +83,26 @@ export class Injector {
   private confirmTimer: Timer | undefined;
   private unsubscribe: (() => void) | undefined;
   private offOutput: (() => void) | undefined;
+  private readonly hold: ReadonlySet<string>;
+  /** The refused program in front at the last look, while notices wait. */
+  private front: string | undefined;
 
   constructor(
     private readonly session: Session,
     private readonly config: InjectConfig,
     private readonly links: InjectorLinks,
-  ) {}
+  ) {
+    this.hold = holdSet(config.hold_for);
+  }
 
   /** Messages waiting for a notice (shown by `ls`). */
   get waiting(): number {
     return this.pending.size;
+  }
+
+  /** Why they wait, when it is a program in front they are never typed into (shown by `ls`). */
+  get heldBy(): string | null {
+    return this.pending.size > 0 && this.front !== undefined ? this.front : null;
   }
 
   start(): void {
@@ -169,7 +182,11 @@ export class Injector {
       return;
     }
     const now = Date.now();
-    if (!this.session.running || now < this.notBefore || this.needLife) return;
+    if (!this.session.running) return;
+    // Looked at on every tick while notices wait: when the shell hands the terminal to an agent,
+    // they flow without waiting for another message.
+    this.front = heldBy(this.session.pid, this.hold);
+    if (this.front !== undefined || now < this.notBefore || this.needLife) return;
     if (now - this.lastOutput < this.config.quiet_ms) return;
     if (now - this.lastTyped < this.config.typing_ms || this.lineDirty) return;
     this.inject();
@@ -193,6 +210,12 @@ export class Injector {
         this.enterTimer = setTimeout(pressEnter, 5);
         return;
       }
+      // The agent exited while its notice was typed, and a shell took the terminal back: no Enter.
+      this.front = heldBy(this.session.pid, this.hold);
+      if (this.front !== undefined) {
+        this.abandon(this.front);
+        return;
+      }
       this.enter(this.config.enter_retries);
       // The notice is submitted: what a person typed meanwhile follows it, whole.
       this.flushHeld();
@@ -212,10 +235,29 @@ export class Injector {
   private unanswered(): void {
     if (this.phase !== "confirming") return;
     // Another Enter, unless a person has started a line since: it would submit their half line.
-    if (this.entersLeft > 0 && !this.lineDirty && this.session.running) {
+    if (this.entersLeft > 0 && !this.lineDirty && this.session.running && heldBy(this.session.pid, this.hold) === undefined) {
       this.enter(this.entersLeft - 1);
       return;
     }
+    this.notTaken();
+  }
+
+  /**
+   * The notice is typed but a refused program took the terminal before Enter: it stays queued,
+   * and a shell's line is cleared (Ctrl-U) so the text is never submitted. Its ids in the
+   * shell's echo are no sign it was read.
+   */
+  private abandon(front: string): void {
+    this.links.log(`session ${this.session.name}: ${front} took the terminal before Enter; the notice for ${this.inFlight.join(", ")} was withdrawn`);
+    if (SHELLS.includes(front)) this.session.write("\x15");
+    this.flushHeld();
+    this.phase = "idle";
+    this.inDoubt = [];
+    this.inFlight = [];
+    this.notBefore = Date.now() + this.config.retry_ms;
+  }
+
+  private notTaken(): void {
     this.links.log(`session ${this.session.name}: a notice for ${this.inFlight.join(", ")} was not taken; they stay queued`);
     this.phase = "idle";
     this.inDoubt = this.inFlight;
@@ -238,16 +280,4 @@ export class Injector {
   private flushHeld(): void {
     for (const b of this.held.splice(0)) this.session.write(b);
   }
-}
-
-/** Text from other people goes into someone's terminal: one line, no control characters. */
-function clean(text: string, max: number): string {
-  const flat = text.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ").replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
-
-export function notice(name: string, messages: PendingMessage[]): string {
-  const items = messages.map((m) => `${m.id} from ${clean(m.from, 64)} "${clean(m.subject || m.body, 60).replace(/"/g, "'")}"`);
-  const n = messages.length;
-  return `[maestro] ${n} new message${n === 1 ? "" : "s"} for ${name}: ${items.join("; ")} -- read: maestro read ${messages.map((m) => m.id).join(" ")}`;
 }

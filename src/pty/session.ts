@@ -353,6 +353,7 @@ export class Session {
       unread,
       notify: this.spec.notify,
       pending_notices: this.injector?.waiting ?? 0,
+      notices_held_by: this.injector?.heldBy ?? null,
       restart: this.spec.restart,
       restarts: this.restarts,
       attached: [...this.clients].map((c) => ({ id: c.key, read_only: c.readOnly, backlog: c.backlog, stalled: c.stalled })),

@@ -5,6 +5,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { PRIORITIES, parseId, noSuchMessage, type Priority } from "../../protocol/message.ts";
 import { checkName } from "../../protocol/names.ts";
+import { CONTROL_RE, visible } from "../../protocol/visible.ts";
 import type { Identity } from "../../protocol/messages.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
@@ -137,6 +138,7 @@ function checkMeta(meta: unknown): Record<string, string> | null {
   for (const [k, v] of entries) {
     if (!META_KEY_RE.test(k)) throw new MaestroError("usage", `send: invalid --meta key "${k}": use A-Z a-z 0-9 _ . -`);
     if (typeof v !== "string") throw new MaestroError("usage", `send: --meta ${k} must have a string value`);
+    refuseControls(`--meta ${k}`, v, "give a value on one line, without control characters");
   }
   if (Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES) throw new MaestroError("too_large", `send: --meta is over ${MAX_META_BYTES} bytes`);
   return meta as Record<string, string>;
@@ -150,6 +152,7 @@ function checkAttachments(config: Config, raw: unknown): { name: string; bytes: 
     if (typeof name !== "string" || !/^[^/\\\0]{1,255}$/.test(name) || name === "." || name === "..") {
       throw new MaestroError("usage", `send: invalid attachment name ${JSON.stringify(name)}`);
     }
+    refuseControls("attachment name", name, "rename the file");
     if (typeof data !== "string") throw new MaestroError("usage", `send: attachment ${name} has no data`);
     const bytes = Buffer.from(data, "base64");
     if (bytes.byteLength > config.limits.attachment_bytes) {
@@ -160,4 +163,14 @@ function checkAttachments(config: Config, raw: unknown): { name: string; bytes: 
     }
     return { name, bytes: new Uint8Array(bytes) };
   });
+}
+
+/**
+ * Attachment names and meta values are printed on one line each (`read`'s headers): a line break
+ * there would print a forged header, an escape sequence would drive the reader's terminal.
+ */
+function refuseControls(what: string, value: string, fix: string): void {
+  if (CONTROL_RE.test(value)) {
+    throw new MaestroError("usage", `send: ${what} "${visible(value)}" contains a line break or other control character; ${fix}`);
+  }
 }
