@@ -39,6 +39,10 @@ export default defineVerb({
     }
     const given = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
     const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
+    // Exit 2 means nothing was created: find out before creating the session.
+    if (a.attach && !process.stdin.isTTY) {
+      throw new MaestroError("usage", "new --attach needs a terminal: stdin is not a TTY; nothing was created (drop --attach, then use `maestro peek` and `maestro type`)");
+    }
     const stdout = process.stdout;
     const r = await ask("new", {
       name,

@@ -140,7 +140,7 @@ export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; 
 
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
-  shutdown: { args: Record<string, never>; result: ShutdownResult };
+  shutdown: { args: { force?: boolean }; result: ShutdownResult };
   register: { args: RegisterArgs; result: RegisterResult };
   whoami: { args: Record<string, never>; result: WhoamiResult };
   send: { args: SendArgs; result: SendResult };
@@ -267,6 +267,9 @@ export interface RmArgs {
   /** Kill a running session (SIGKILL) before removing it. */
   force?: boolean;
 }
+
+/** The most `type` writes in one request (text, keys and Enter, as UTF-8): past it, refused (exit 6). */
+export const TYPE_MAX_BYTES = 1024 * 1024;
 
 export interface TypeArgs {
   name: string;
