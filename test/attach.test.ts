@@ -172,7 +172,7 @@ describe("attach", () => {
     expect(late.screen().join("\n")).toContain("[w exited with code 3]");
   });
 
-  test("many clients: read-only ones neither type nor resize; the size follows the client that typed last", async () => {
+  test("many clients: read-only ones neither type nor resize; the size is the smallest writable client's", async () => {
     await h.ok(["new", "w", "--", "cat"]);
     const a = tty(["attach", "w"], 100, 30);
     const ro = tty(["attach", "w", "--read-only"], 60, 10);
@@ -188,7 +188,7 @@ describe("attach", () => {
     expect(await size()).toMatchObject({ cols: 90, rows: 20 });
     a.type("from-a\r");
     await ro.waitScreen(/from-a/);
-    expect(await size()).toMatchObject({ cols: 100, rows: 30 });
+    expect(await size()).toMatchObject({ cols: 90, rows: 20 });
     expect(a.screen().join("\n")).not.toContain("from-readonly");
     for (const t of [a, ro, b]) t.type("\x1c");
     for (const t of [a, ro, b]) expect(await t.exit()).toBe(0);

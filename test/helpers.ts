@@ -76,7 +76,7 @@ export class TestHome {
 
   /** Stops the daemon (by request, then by force) and removes the home. */
   async cleanup(): Promise<void> {
-    await this.run(["daemon", "stop"], { env: { MAESTRO_NO_AUTOSTART: "1" } });
+    await this.run(["daemon", "stop", "--force"], { env: { MAESTRO_NO_AUTOSTART: "1" } });
     const pid = this.daemonPid();
     if (pid && alive(pid)) {
       process.kill(pid, "SIGKILL");

@@ -196,7 +196,7 @@ describe("paths (SPEC §2)", () => {
     chmodSync(h.home, 0o777);
     const d = await h.run(["daemon"]);
     expect(d.code).toBe(6);
-    expect(d.stderr).toMatch(/refusing home .* mode 0777 lets group or others write it; run chmod 700/);
+    expect(d.stderr).toMatch(/refusing home .* mode 0777 lets group or others write it; it is a shared directory, so choose a home of your own/);
     const c = await h.run(["status"]);
     expect(c.code).toBe(6);
     expect(c.stderr).toMatch(/refusing home/);

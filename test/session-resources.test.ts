@@ -68,7 +68,7 @@ describe("session resources", () => {
     await h.ok(["wait", "b", "--match", "ready", "--timeout", "5s"]);
     const pids = (JSON.parse(await h.ok(["ls", "--json"])) as { pid: number }[]).map((s) => s.pid);
     expect(pids.every(alive)).toBe(true);
-    await h.ok(["daemon", "stop"]);
+    await h.ok(["daemon", "stop", "--force"]);
     await waitFor(() => !pids.some(alive));
   });
 

@@ -54,7 +54,7 @@ export async function startMaestro(scope: Scope, opts: { config?: string } = {})
   // Registered before the start, so a half-started daemon is still stopped.
   scope.defer("stop maestro daemon", async () => {
     const pid = m.daemonPid();
-    const stopped = await m.run(["daemon", "stop"], 15_000);
+    const stopped = await m.run(["daemon", "stop", "--force"], 15_000);
     if (stopped.code !== 0 && pid !== undefined && isAlive(pid)) process.kill(pid, "SIGKILL");
   });
   await mustRun(m.argv("daemon", "start"), { env, timeoutMs: 15_000 });

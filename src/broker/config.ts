@@ -3,7 +3,7 @@
  * refused at start-up with the key named, rather than silently ignored.
  */
 import { readFileSync } from "node:fs";
-import { parse } from "smol-toml";
+import { parse, TomlError } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
 import type { InjectConfig } from "../pty/injector.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
@@ -125,7 +125,10 @@ export function loadConfig(path: string): Config {
   try {
     raw = parse(text);
   } catch (err) {
-    throw new MaestroError("usage", `config ${path} is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
+    // path:line:column, as compilers print it, so an editor can jump there.
+    const where = err instanceof TomlError ? `${path}:${err.line}:${err.column}` : path;
+    const what = (err as Error).message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+    throw new MaestroError("usage", `config ${where}: not valid TOML: ${what}`);
   }
   const { policy, ...rest } = raw;
   const config = merge(structuredClone(DEFAULT_CONFIG), rest, path, "");

@@ -40,6 +40,8 @@ export interface Broker {
 export interface ClientHandle {
   readonly id: number;
   readonly identity: Identity;
+  /** The connecting process, from SO_PEERCRED, where the kernel says. */
+  readonly peerPid: number | undefined;
   /** Sends an error; `fatal` closes the connection after it (credentials revoked, …). */
   fail(code: ErrorCode, message: string, fatal: boolean): void;
 }

@@ -17,10 +17,30 @@ const main = async (): Promise<CommandDef> => {
 };
 
 export async function mainHelp(): Promise<string> {
-  return `${await renderUsage(await main())}\n\nRun \`maestro <command> --help\` for a command's flags and examples.\n`;
+  return tidy(`${await renderUsage(await main())}\n\nRun \`maestro <command> --help\` for a command's flags and examples.\n`);
 }
 
 export async function verbHelp(verb: Verb): Promise<string> {
   const examples = verb.meta.examples.map((e) => `  $ ${e}`).join("\n");
-  return `${await renderUsage(asCommand(verb), { meta: { name: "maestro" } })}\n\nExamples:\n${examples}\n`;
+  return tidy(`${await renderUsage(asCommand(verb), { meta: { name: "maestro" } })}\n\nExamples:\n${examples}\n`);
+}
+
+const SGR = /\x1b\[[0-9;]*m/g;
+/** Trailing blanks, possibly mixed with colour codes (citty pads every row to the widest). */
+const TRAILING = /(?:[ \t]|\x1b\[[0-9;]*m)+$/gm;
+
+/**
+ * citty colours unless NO_COLOR=1, even into a pipe or a file, and pads rows with spaces: colour
+ * only for a terminal (NO_COLOR set: never; FORCE_COLOR set and not 0: always), no trailing blanks.
+ */
+function tidy(text: string): string {
+  const plain = colour() ? text : text.replace(SGR, "");
+  return plain.replace(TRAILING, (tail) => tail.replace(/[ \t]/g, ""));
+}
+
+function colour(): boolean {
+  const env = process.env;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "") return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
+  return process.stdout.isTTY === true && env.TERM !== "dumb";
 }

@@ -20,11 +20,13 @@ export default defineVerb({
       "maestro daemon start",
       "maestro daemon status --json",
       "maestro daemon restart",
+      "maestro daemon stop --force   # even while sessions run (they end)",
     ],
   },
   args: {
     action: { type: "positional", required: false, description: "start | stop | restart | status" },
     json: { type: "boolean", description: "With status: print one JSON object" },
+    force: { type: "boolean", description: "With stop/restart: stop even while sessions run (they end)" },
   },
   async run({ args }) {
     switch (args.action) {
@@ -45,9 +47,9 @@ export default defineVerb({
       case "start":
         return start();
       case "stop":
-        return void (await stop(true));
+        return void (await stop(true, Boolean(args.force)));
       case "restart":
-        await stop(false);
+        await stop(false, Boolean(args.force));
         return start();
       case "status":
         return status(Boolean(args.json));
@@ -82,7 +84,7 @@ async function start(): Promise<void> {
 }
 
 /** Asks the daemon to stop and waits until its process is gone. */
-async function stop(verbose: boolean): Promise<void> {
+async function stop(verbose: boolean, force: boolean): Promise<void> {
   const client = await connectIfRunning();
   if (!client) {
     if (verbose) out("daemon not running\n");
@@ -90,7 +92,7 @@ async function stop(verbose: boolean): Promise<void> {
   }
   let pid: number;
   try {
-    ({ pid } = await client.request("shutdown", {}));
+    ({ pid } = await client.request("shutdown", force ? { force } : {}));
   } catch (err) {
     client.close();
     throw err;

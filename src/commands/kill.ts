@@ -1,6 +1,7 @@
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
+import { EXIT } from "../protocol/errors.ts";
 
 export default defineVerb({
   meta: {
@@ -15,7 +16,12 @@ export default defineVerb({
   },
   async run({ args }) {
     const r = await ask("kill", { name: args.name, ...(args.signal !== undefined ? { signal: args.signal } : {}) });
-    if (args.json) return printJson(r);
-    process.stdout.write(r.exited ? `${r.name}: ${r.signal} sent; it exited\n` : `${r.name}: ${r.signal} sent; still running after 3 s (try --signal KILL)\n`);
+    if (args.json) printJson(r);
+    else if (r.exited) process.stdout.write(`${r.name}: ${r.signal} sent; it exited\n`);
+    // Still running: a failure, so `kill && rm` never half-works.
+    if (!r.exited) {
+      process.stderr.write(`maestro: kill: ${r.name}: ${r.signal} sent; still running after 3 s (try --signal KILL)\n`);
+      process.exitCode = EXIT.error;
+    }
   },
 });

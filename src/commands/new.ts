@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
+import { MaestroError } from "../protocol/errors.ts";
 import { checkName } from "../protocol/names.ts";
 import type { NotifyMode, RestartPolicy } from "../protocol/requests.ts";
 import { programName, SHELLS } from "../protocol/programs.ts";
@@ -37,6 +38,10 @@ export default defineVerb({
   async run({ args: a, command: given }) {
     const name = checkName(a.name, "session name");
     const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
+    // Exit 2 means nothing was created: find out before creating the session.
+    if (a.attach && !process.stdin.isTTY) {
+      throw new MaestroError("usage", "new --attach needs a terminal: stdin is not a TTY; nothing was created (drop --attach, then use `maestro peek` and `maestro type`)");
+    }
     const stdout = process.stdout;
     const r = await ask("new", {
       name,

@@ -49,8 +49,9 @@ export default defineVerb({
         return;
       case "exit":
         if (!args.json) process.stdout.write(event.signal ? `exited: ${event.signal}\n` : `exited: code ${event.code}\n`);
-        if (!args.exit && idle_ms === undefined) {
-          process.stderr.write(`maestro: wait: ${args.name} exited before a match\n`);
+        if (!args.exit) {
+          const what = args.match !== undefined ? "matching --match" : "going idle";
+          process.stderr.write(`maestro: wait: ${args.name} exited before ${what}; give --exit to wait for the exit itself\n`);
           process.exitCode = EXIT.error;
         }
         return;

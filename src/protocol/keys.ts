@@ -43,6 +43,24 @@ const NAMED: Record<string, string> = {
   f12: "\x1b[24~",
 };
 
+/**
+ * With application cursor keys on (DECCKM, `ESC[?1h`), a terminal sends these as SS3 (`ESC O x`)
+ * rather than CSI; full-screen programs (vim, less, readline in some setups) bind only those.
+ */
+const APP_CURSOR: Record<string, string> = {
+  up: "\x1bOA",
+  down: "\x1bOB",
+  right: "\x1bOC",
+  left: "\x1bOD",
+  home: "\x1bOH",
+  end: "\x1bOF",
+};
+
+export interface KeyModes {
+  /** The program turned on application cursor keys. */
+  appCursor?: boolean;
+}
+
 /** The control byte for Ctrl+`ch` (`C-c` → 0x03, `C-\` → 0x1c, `C-?` → DEL), or undefined. */
 function ctrl(ch: string): string | undefined {
   if (ch === "?") return "\x7f";
@@ -54,8 +72,9 @@ function ctrl(ch: string): string | undefined {
  * `C-c`, `Ctrl-c`, `^C`, `M-x` (Escape then x), `Enter`, `Up`, `F5`, … → the bytes, as a string.
  * Throws a usage error naming the key otherwise.
  */
-export function keyBytes(name: string): string {
+export function keyBytes(name: string, modes: KeyModes = {}): string {
   const lower = name.toLowerCase();
+  if (modes.appCursor && Object.hasOwn(APP_CURSOR, lower)) return APP_CURSOR[lower]!;
   if (Object.hasOwn(NAMED, lower)) return NAMED[lower]!;
   const c = /^(?:c|ctrl)-(.)$/i.exec(name) ?? /^\^(.)$/.exec(name);
   if (c) {
@@ -63,7 +82,7 @@ export function keyBytes(name: string): string {
     if (b !== undefined) return b;
   }
   const m = /^(?:m|meta|alt)-(.+)$/i.exec(name);
-  if (m) return `\x1b${m[1]!.length === 1 ? m[1] : keyBytes(m[1]!)}`;
+  if (m) return `\x1b${m[1]!.length === 1 ? m[1] : keyBytes(m[1]!, modes)}`;
   throw new MaestroError("usage", `unknown key "${name}": use names like Enter, Tab, Escape, Up, F5, C-c, M-x`);
 }
 

@@ -38,3 +38,6 @@ export const MAX_WAIT_MS = 2 ** 31 - 1;
 export const MAX_TTL_MS = 10 * 365 * 86_400_000;
 /** Epoch milliseconds accepted as a `since` bound. */
 export const MAX_EPOCH_MS = 8.64e15;
+
+/** The most `type` writes in one request (text, keys and Enter, as UTF-8): past it, refused (exit 6). */
+export const TYPE_MAX_BYTES = 1024 * 1024;

@@ -92,10 +92,25 @@ export function judgeDir(dir: string, what: string, st: { isDirectory(): boolean
   }
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    throw new MaestroError("forbidden", `refusing ${what} ${dir}: it is owned by uid ${st.uid}, not by you (uid ${uid})`);
+    throw new MaestroError("forbidden", `refusing ${what} ${dir}: it is owned by uid ${st.uid}, not by you (uid ${uid}); ${elsewhere(what)}`);
   }
   if ((st.mode & 0o022) !== 0) {
-    const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
-    throw new MaestroError("forbidden", `refusing ${what} ${dir}: mode ${mode} lets group or others write it; run chmod 700 ${dir}`);
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+    // chmod 700 on a directory others share (/tmp, a sticky or world-writable one) would break
+    // everyone else using it: there, the advice is to move, not to tighten.
+    const shared = (st.mode & 0o1002) !== 0 || SHARED_DIRS.has(dir);
+    throw new MaestroError(
+      "forbidden",
+      `refusing ${what} ${dir}: mode ${mode} lets group or others write it; ${shared ? `it is a shared directory, so ${elsewhere(what)}` : `run chmod 700 ${dir}`}`,
+    );
   }
+}
+
+/** System directories that are shared by nature, whatever their mode says. */
+const SHARED_DIRS = new Set(["/", "/tmp", "/var/tmp", "/dev/shm", "/home", "/var", "/usr", "/opt", "/run", "/run/user"]);
+
+function elsewhere(what: string): string {
+  return what === "home"
+    ? "choose a home of your own instead, e.g. `export MAESTRO_HOME=~/.maestro`"
+    : `choose a directory of your own instead (MAESTRO_SOCKET, or XDG_RUNTIME_DIR)`;
 }

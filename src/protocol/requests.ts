@@ -140,7 +140,7 @@ export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; 
 
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
-  shutdown: { args: Record<string, never>; result: ShutdownResult };
+  shutdown: { args: { force?: boolean }; result: ShutdownResult };
   register: { args: RegisterArgs; result: RegisterResult };
   whoami: { args: Record<string, never>; result: WhoamiResult };
   send: { args: SendArgs; result: SendResult };
@@ -274,6 +274,7 @@ export interface RmArgs {
   force?: boolean;
 }
 
+
 export interface TypeArgs {
   name: string;
   /** Literal text. */
@@ -392,7 +393,12 @@ const spec = <S extends z.ZodType>(s: RequestSpec<S>) => s;
 
 export const REQUESTS = {
   status: spec({ section: "daemon", args: none, access: anyone, result: "`{version, protocol, pid, started_at, uptime_s, home, socket, db: {path, bytes}, connections, sessions, messages, identity, unread}`: `identity` is who asked, `unread` their unread count" }),
-  shutdown: spec({ section: "daemon", args: none, access: operator("stop the daemon"), result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0" }),
+  shutdown: spec({
+    section: "daemon",
+    args: z.strictObject({ force: bool().optional() }),
+    access: operator("stop the daemon"),
+    result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0; refused (`forbidden`) while sessions run, unless `force`",
+  }),
   register: spec({ section: "daemon", args: z.strictObject({ name: name(), rotate: bool().optional() }), access: operator("register identities"), result: "`{name, token, rotated}`; the token is shown only here" }),
   whoami: spec({ section: "daemon", args: none, access: anyone, result: "`{name, kind}`: `kind` is `operator`, `agent` or `session`" }),
   audit: spec({ section: "daemon", args: z.strictObject({ since: int(0, L.MAX_EPOCH_MS).optional(), limit: int(1, L.MAX_AUDIT_LIST).optional() }), access: operator("read the audit log"), result: "`AuditEntry[]`: `{at, actor, action, target, outcome, detail}`" }),

@@ -134,6 +134,7 @@ export class Attachment {
     this.session.clients.delete(this);
     this.stream.end(reason);
     this.session.noteDetach(this.tty);
+    if (!this.readOnly) this.session.fitClients();
     this.onGone();
   }
 
@@ -142,6 +143,7 @@ export class Attachment {
     clearTimeout(this.resumeTimer);
     this.session.clients.delete(this);
     this.session.noteDetach(this.tty);
+    if (!this.readOnly) this.session.fitClients();
     this.onGone();
   }
 }

@@ -243,6 +243,11 @@ export class Session {
     }
   }
 
+  /** Exited, with a respawn scheduled by `--restart`. */
+  get restartPending(): boolean {
+    return this.restartTimer !== undefined;
+  }
+
   /** Writes bytes into the PTY. */
   write(bytes: Uint8Array | string): void {
     this.term?.write(bytes);
@@ -265,6 +270,28 @@ export class Session {
     return this.currentScreen().term.modes.bracketedPasteMode;
   }
 
+  /** Whether the program turned on application cursor keys (ESC[?1h): arrows are then sent as ESC O x. */
+  applicationCursorKeys(): boolean {
+    return this.currentScreen().term.modes.applicationCursorKeysMode;
+  }
+
+  /**
+   * The size rule, as tmux's `window-size smallest`: the PTY is as narrow and as short as the
+   * smallest writable client attached (plus `joining`, one about to be), so no client sees rows
+   * wrapped at a width wider than its own. Read-only clients never resize; with no writable
+   * client the size stays as it was.
+   */
+  fitClients(joining?: { cols: number; rows: number }): void {
+    let cols = joining?.cols ?? Infinity;
+    let rows = joining?.rows ?? Infinity;
+    for (const c of this.clients) {
+      if (c.readOnly) continue;
+      cols = Math.min(cols, c.cols);
+      rows = Math.min(rows, c.rows);
+    }
+    if (cols !== Infinity && rows !== Infinity && this.running && !this.removed) this.resize(cols, rows);
+  }
+
   /** Resizes the PTY and the tracker (after it has parsed everything drawn at the old size). */
   resize(cols: number, rows: number): void {
     if (cols === this.cols && rows === this.rows) return;
@@ -278,6 +305,7 @@ export class Session {
   async kill(signal: NodeJS.Signals, waitMs: number): Promise<boolean> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     if (!this.running) return true;
     this.proc?.kill(signal);
     return this.exited(waitMs);
@@ -310,6 +338,7 @@ export class Session {
     this.removed = true;
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     clearTimeout(this.parseTimer);
     for (const c of [...this.clients]) c.close("removed");
     if (this.running) {

@@ -7,11 +7,17 @@ import { MAX_COLS, MAX_ROWS } from "./new.ts";
 
 /**
  * Turns the request into a stream: the restored screen, then live output as DATA; client DATA is
- * keystrokes. A writable client's size becomes the session's on attach and whenever it types.
+ * keystrokes. The session is as small as its smallest writable client (Session.fitClients).
  */
 export const attach: Handler<"attach"> = (ctx, args) => {
   const { broker, client } = ctx;
   const session = broker.sessions.get(reqString(args, "name"));
+  // From inside the session its own output would be fed back into it without end (tmux refuses
+  // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs.
+  const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid);
+  if (inside?.name === session.name) {
+    throw new MaestroError("forbidden", `cannot attach to ${session.name} from inside it: its output would loop into itself; use another terminal (\`maestro peek ${session.name}\` shows its screen)`);
+  }
   const readOnly = optBool(args, "read_only");
   if (!readOnly) requireSessionControl(client.identity, session.name, "attach to (use --read-only to watch)");
   const cols = optInt(args, "cols", 1, MAX_COLS) ?? session.cols;
@@ -37,7 +43,6 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   if (!readOnly) {
     stream.onInput((bytes) => {
       if (!session.running) return;
-      session.resize(a.cols, a.rows);
       session.input(bytes);
     });
   }
@@ -46,7 +51,6 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   // The reply goes out first; the screen and everything after it follow on the stream.
   queueMicrotask(() => {
     if (!stream.open) return;
-    if (!readOnly && session.running) session.resize(cols, rows);
     a.sendSnapshot(session.historyFor(tty, history));
     if (session.running) {
       session.clients.add(a);
@@ -55,5 +59,7 @@ export const attach: Handler<"attach"> = (ctx, args) => {
       a.close("exited");
     }
   });
-  return { name: session.name, detach_key: cfg.detach_key, cols: session.running && !readOnly ? cols : session.cols, rows: session.running && !readOnly ? rows : session.rows };
+  // Refitted now, so the reply says the size the screen will be drawn at.
+  if (!readOnly) session.fitClients({ cols, rows });
+  return { name: session.name, detach_key: cfg.detach_key, cols: session.cols, rows: session.rows };
 };

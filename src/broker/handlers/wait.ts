@@ -84,7 +84,8 @@ export const wait: Handler<"wait"> = (ctx, args) => {
   queueMicrotask(() => {
     if (re) test(session.currentScreen().text(0, false));
     if (!stream.open) return;
-    if (!session.running && onExit) finish({ type: "exit", code: session.exitCode, signal: session.signal });
+    // Exited for good (no restart pending): nothing more can match or go idle, so say so now.
+    if (!session.running && !session.restartPending) finish({ type: "exit", code: session.exitCode, signal: session.signal });
     else if (idleMs !== undefined) armIdle();
   });
   return {};
