@@ -70,6 +70,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const audit = new Audit(store, writer);
   const router = new Router(store, config, blobs, log, writer, audit, metrics);
   const clients = new Set<Connection>();
+  const lastSeen = new Map<string, number>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
@@ -84,8 +85,14 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     sessions,
     clients,
     sessionOfProcess: (pid) => sessions.sessionOfProcess(pid),
-    register: (c) => clients.add(c),
-    unregister: (c) => clients.delete(c),
+    lastSeen,
+    register: (c) => {
+      clients.add(c);
+      lastSeen.set(c.identity.name, Date.now());
+    },
+    unregister: (c) => {
+      if (clients.delete(c)) lastSeen.set(c.identity.name, Date.now());
+    },
     shutdown(reason) {
       if (stopping) return;
       stopping = true;
