@@ -37,15 +37,16 @@ describe("a body that is not UTF-8 is refused, never stored as U+FFFD", () => {
     expect(await countMessages(h)).toBe(before);
   });
 
-  test("an argument with invalid bytes: exit 2; a real U+FFFD in text is fine", async () => {
+  test("an argument with invalid bytes (body or --subject): exit 2; a real U+FFFD in text is fine", async () => {
     const before = await countMessages(h);
-    const proc = Bun.spawn(["sh", "-c", `exec "$0" send "$1" "$(printf 'ok\\377\\376')"`, BIN, b.name], {
-      env: { ...h.env, MAESTRO_TOKEN: a.token },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    expectFailure({ code, stdout, stderr }, 2, /argument is not UTF-8 text.*--attach/);
+    for (const [script, what] of [
+      [`exec "$0" send "$1" "$(printf 'ok\\377\\376')"`, /argument is not UTF-8 text.*--attach/],
+      [`exec "$0" send "$1" body --subject "$(printf 'ok\\377')"`, /--subject argument is not UTF-8 text/],
+    ] as const) {
+      const proc = Bun.spawn(["sh", "-c", script, BIN, b.name], { env: { ...h.env, MAESTRO_TOKEN: a.token }, stdout: "pipe", stderr: "pipe" });
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expectFailure({ code, stdout, stderr }, 2, what);
+    }
     expect(await countMessages(h)).toBe(before);
     const id = await send(h, a.token, [b.name, "replacement char \uFFFD is text"]);
     const [m] = JSON.parse(await h.ok(["read", id, "--json"], as(b.token))) as MessageView[];

@@ -49,7 +49,6 @@ const ACTIONS: Readonly<Record<string, string>> = {
   kill: "session.kill",
   rm: "session.rm",
   attach: "session.attach",
-  "identity.rm": "identity.rm",
 };
 
 export function actionOf(type: string, args: Record<string, unknown>): string {

@@ -7,8 +7,8 @@ import { MaestroError } from "../protocol/errors.ts";
 
 const strict = new TextDecoder("utf-8", { fatal: true });
 
-function notText(where: string): MaestroError {
-  return new MaestroError("usage", `the body ${where} is not UTF-8 text; send binary data as a file with --attach FILE`);
+function notText(where: string, what = "the body"): MaestroError {
+  return new MaestroError("usage", `${what} ${where} is not UTF-8 text; send binary data as a file with --attach FILE`);
 }
 
 /** Decodes a body read from stdin (or a file), refusing bytes that are not UTF-8. */
@@ -21,12 +21,12 @@ export function textBody(bytes: Uint8Array, where: string): string {
 }
 
 /**
- * The runtime has already decoded argv, replacing invalid bytes with U+FFFD. A body argument
+ * The runtime has already decoded argv, replacing invalid bytes with U+FFFD. An argument
  * holding U+FFFD is checked against the raw command line (Linux `/proc`), where a real U+FFFD is
  * valid UTF-8 and a replaced byte is not.
  */
-export function checkArgBody(body: string): void {
-  if (!body.includes("\uFFFD")) return;
+export function checkArgText(value: string, what = "the body"): void {
+  if (!value.includes("\uFFFD")) return;
   let raw: Buffer;
   try {
     raw = readFileSync("/proc/self/cmdline");
@@ -41,7 +41,7 @@ export function checkArgBody(body: string): void {
     try {
       strict.decode(arg);
     } catch {
-      if (new TextDecoder().decode(arg) === body) throw notText("argument");
+      if (new TextDecoder().decode(arg) === value) throw notText("argument", what);
     }
   }
 }
