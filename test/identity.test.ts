@@ -58,6 +58,19 @@ describe("rm SESSION leaves * and groups", () => {
     expect(JSON.parse(await h.ok(["send", "*", "hi", "--json"], as(x.token))).recipients).toContain(s);
     await h.ok(["rm", "--force", s]);
   });
+
+  test("sessions that ended with the daemon are out of `*` after it restarts", async () => {
+    const { y } = await identities(h, "y");
+    const s = uniq("lost");
+    await h.ok(["new", s, "--", "cat"]);
+    expect(JSON.parse(await h.ok(["send", "*", "all", "--json"], as(y.token))).recipients).toContain(s);
+    await h.ok(["kill", s]); // exited, not removed: only the daemon's end takes it away
+    await h.ok(["daemon", "restart"]);
+    const after = JSON.parse(await h.ok(["send", "*", "all again", "--json"], as(y.token))).recipients as string[];
+    expect(after).not.toContain(s);
+    expect(after).toContain("operator");
+    expect((await ls()).find((i) => i.name === s)).toMatchObject({ session: "removed" });
+  });
 });
 
 describe("identity rm", () => {

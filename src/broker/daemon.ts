@@ -64,6 +64,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   // that loses the start-up race should exit without paying for it.
   const { Sessions } = await import("../pty/registry.ts");
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
+  // No session outlives its daemon: the identities of the last daemon's sessions leave `*`.
+  store.identities.retireSessions();
   const blobs = new BlobStore(paths.home);
   const writer = new Writer(store.db);
   const metrics = new Metrics();

@@ -132,7 +132,7 @@ export interface IdentityInfo {
   last_seen: string | null;
   /** A connection of this identity is open now. */
   online: boolean;
-  /** Its session: running or exited; "removed" once `rm` forgot it (it is then out of `*`); null for others. */
+  /** Its session: running or exited; "removed" once `rm` forgot it or its daemon stopped (it is then out of `*`); null for others. */
   session: "running" | "exited" | "removed" | null;
 }
 

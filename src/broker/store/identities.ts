@@ -97,6 +97,12 @@ export class IdentityStore {
     this.cache.delete(name);
   }
 
+  /** At start-up: every session identity's session died with the previous daemon. */
+  retireSessions(): void {
+    this.db.run("UPDATE identities SET retired_at = ? WHERE kind = 'session' AND retired_at IS NULL", [Date.now()]);
+    this.cache.clear();
+  }
+
   remove(name: string): void {
     this.db.run("DELETE FROM identities WHERE name = ? AND kind != 'operator'", [name]);
     this.cache.delete(name);
