@@ -213,6 +213,6 @@ describe("send --wait", () => {
     expect(r.stderr).toMatch(/^maestro: .*not read within 0\.2 s/);
     const rj = await h.run(["send", b.name, "nobody replies", "--wait", "reply", "--timeout", "200ms", "--json"], as(a.token));
     expect(rj.code).toBe(4);
-    expect(JSON.parse(rj.stdout)).toMatchObject({ id: expect.any(String), wait: { for: "reply", timed_out: true } });
+    expect(JSON.parse(rj.stdout)).toMatchObject({ id: expect.any(String), wait: { reached: null, reply: null, timed_out: true } });
   });
 });

@@ -201,8 +201,8 @@ describe("session limits", () => {
       first.kill();
       await first.exited;
       const log = JSON.parse(await lim.ok(["audit", "--json"])) as { action: string; target: string; outcome: string; detail: string }[];
-      expect(log).toContainEqual(expect.objectContaining({ action: "new", target: "s3", outcome: "denied", detail: expect.stringMatching(/max_sessions/) }));
-      expect(log).toContainEqual(expect.objectContaining({ action: "attach", target: "s1", outcome: "denied", detail: expect.stringMatching(/max_clients/) }));
+      expect(log).toContainEqual(expect.objectContaining({ action: "session.new", target: "s3", outcome: "denied", detail: expect.stringMatching(/max_sessions/) }));
+      expect(log).toContainEqual(expect.objectContaining({ action: "session.attach", target: "s1", outcome: "denied", detail: expect.stringMatching(/max_clients/) }));
     } finally {
       await lim.cleanup();
     }

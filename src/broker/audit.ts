@@ -22,7 +22,7 @@ export class Audit {
     void this.writer.write(() => this.store.audit.insert(entry)).catch(() => {
       // An audit row that cannot be written (disk full) must not fail what it records.
     });
-    this.publish({ kind: "audit", ...entry });
+    this.publish({ kind: "audit", ...entry, at: new Date(entry.at).toISOString() });
   }
 
   publish(e: DaemonEvent): void {
@@ -39,11 +39,35 @@ export class Audit {
   }
 }
 
+/**
+ * The audit action of a request type, so a refusal is recorded under the same name as the
+ * success would have been (`daemon.stop`, not `shutdown`).
+ */
+const ACTIONS: Readonly<Record<string, string>> = {
+  shutdown: "daemon.stop",
+  new: "session.new",
+  kill: "session.kill",
+  rm: "session.rm",
+  attach: "session.attach",
+};
+
+export function actionOf(type: string, args: Record<string, unknown>): string {
+  if (type === "register" && args.rotate === true) return "rotate";
+  return ACTIONS[type] ?? type;
+}
+
 const REFUSED: ReadonlySet<string> = new Set(["unauthorized", "forbidden", "too_large", "rate_limited"]);
 
 /** Auth, permission, policy, size and rate refusals: what the audit log records as "denied". */
 export function isRefusal(code: string | undefined): boolean {
   return REFUSED.has(code ?? "");
+}
+
+const INVALID: ReadonlySet<string> = new Set(["usage", "not_found"]);
+
+/** The caller's mistake (a typo, an unknown recipient, an empty body), not the daemon's failure. */
+export function isInvalid(code: string | undefined): boolean {
+  return INVALID.has(code ?? "");
 }
 
 /** What a request acted on, for its audit record: a session or identity name, recipients, or ids. */
@@ -58,7 +82,7 @@ export function targetOf(args: Record<string, unknown>): string {
 
 /**
  * Runs a send (or reply) and records how it ended — ok (with the message id), denied (refused:
- * auth, policy, limits) or error — in the audit log and the metrics, then returns or rethrows.
+ * auth, policy, limits), invalid (usage, not found) or failed — in the audit log and the metrics, then returns or rethrows.
  */
 export async function auditedSend<T extends { id: string }>(broker: { audit: Audit; metrics: Metrics }, actor: string, action: string, target: string, fn: () => Promise<T>): Promise<T> {
   const { audit, metrics } = broker;
@@ -73,6 +97,7 @@ export async function auditedSend<T extends { id: string }>(broker: { audit: Aud
     const e = err as { code?: string; details?: { rule?: number }; message?: string };
     const refused = isRefusal(e.code);
     if (refused) metrics.counters.sends_refused++;
+    else if (isInvalid(e.code)) metrics.counters.sends_invalid++;
     else metrics.counters.sends_failed++;
     if (e.code === "rate_limited") metrics.counters.rate_limited++;
     if (e.code === "forbidden" && e.details?.rule !== undefined) metrics.counters.policy_denials++;

@@ -9,7 +9,7 @@ import { decodeData, decodeJson, encodeJson, type ErrorBody, type Identity, type
 import { Outbox } from "../protocol/outbox.ts";
 import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
-import { isRefusal, targetOf } from "./audit.ts";
+import { actionOf, isRefusal, targetOf } from "./audit.ts";
 import { authenticate } from "./auth.ts";
 import { checkRequest } from "./checked.ts";
 import { storageError } from "./storage-errors.ts";
@@ -226,7 +226,7 @@ export class Connection implements ClientHandle, StreamTransport {
     const error = (raw: unknown) => {
       const err = storageError(raw, this.broker.paths.home) ?? raw;
       if (err instanceof MaestroError && isRefusal(err.code)) {
-        this.broker.audit.record(this.identity.name, req.type, targetOf(req.args), "denied", err.message);
+        this.broker.audit.record(this.identity.name, actionOf(req.type, req.args), targetOf(req.args), "denied", err.message);
       }
       if (err instanceof MaestroError) {
         this.fail(err.code, err.message, false, req.id, err.details);

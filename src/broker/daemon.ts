@@ -64,12 +64,15 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   // that loses the start-up race should exit without paying for it.
   const { Sessions } = await import("../pty/registry.ts");
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
+  // No session outlives its daemon: the identities of the last daemon's sessions leave `*`.
+  store.identities.retireSessions();
   const blobs = new BlobStore(paths.home);
   const writer = new Writer(store.db);
   const metrics = new Metrics();
   const audit = new Audit(store, writer);
   const router = new Router(store, config, blobs, log, writer, audit, metrics);
   const clients = new Set<Connection>();
+  const lastSeen = new Map<string, number>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
@@ -84,8 +87,14 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     sessions,
     clients,
     sessionOfProcess: (pid) => sessions.sessionOfProcess(pid),
-    register: (c) => clients.add(c),
-    unregister: (c) => clients.delete(c),
+    lastSeen,
+    register: (c) => {
+      clients.add(c);
+      lastSeen.set(c.identity.name, Date.now());
+    },
+    unregister: (c) => {
+      if (clients.delete(c)) lastSeen.set(c.identity.name, Date.now());
+    },
     shutdown(reason) {
       if (stopping) return;
       stopping = true;

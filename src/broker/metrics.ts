@@ -35,6 +35,7 @@ export class Metrics {
   readonly counters = {
     sends_ok: 0,
     sends_refused: 0,
+    sends_invalid: 0,
     sends_failed: 0,
     deliveries: 0,
     auth_failures: 0,
@@ -63,10 +64,11 @@ export function renderMetrics(m: Metrics, g: Gauges): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
   };
-  metric("maestro_sends_total", "counter", "Sends by outcome (refused: auth, policy, limits).", [
+  metric("maestro_sends_total", "counter", "Sends by outcome (refused: auth, policy, rate, size; invalid: usage, not found; failed: internal).", [
     ['{outcome="ok"}', c.sends_ok],
     ['{outcome="refused"}', c.sends_refused],
-    ['{outcome="error"}', c.sends_failed],
+    ['{outcome="invalid"}', c.sends_invalid],
+    ['{outcome="failed"}', c.sends_failed],
   ]);
   metric("maestro_deliveries_total", "counter", "Messages pushed to live subscribers or first listed by their recipient.", [["", c.deliveries]]);
   metric("maestro_auth_failures_total", "counter", "Connections refused: unknown or rotated tokens, other uids.", [["", c.auth_failures]]);

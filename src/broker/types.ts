@@ -27,6 +27,8 @@ export interface Broker {
   readonly sessions: Sessions;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;
+  /** When a connection of each identity last said hello or closed, since the daemon started (epoch ms). */
+  readonly lastSeen: ReadonlyMap<string, number>;
   /**
    * The session whose process tree holds the connecting process `pid`, if any: such a connection
    * may act only as that session, token or not. Walks /proc only while sessions exist.

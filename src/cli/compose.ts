@@ -10,6 +10,7 @@ import { parseDuration } from "../protocol/duration.ts";
 import { MAX_FRAME } from "../protocol/frame.ts";
 import { PRIORITIES, type Priority } from "../protocol/message.ts";
 import type { ComposeArgs } from "../protocol/requests.ts";
+import { checkArgText, textBody } from "./utf8.ts";
 import { many } from "./verb.ts";
 
 export const composeFlags = {
@@ -41,9 +42,15 @@ interface ComposeFlagValues {
 /** Reads BODY (`-` = stdin) and the shared flags into request arguments. */
 export async function composeArgs(body: string | undefined, flags: ComposeFlagValues): Promise<ComposeArgs> {
   const out: ComposeArgs = {};
-  if (body === "-") out.body = await Bun.stdin.text();
-  else if (body !== undefined) out.body = body;
-  if (flags.subject !== undefined) out.subject = flags.subject;
+  if (body === "-") out.body = textBody(await Bun.stdin.bytes(), "read from stdin");
+  else if (body !== undefined) {
+    checkArgText(body);
+    out.body = body;
+  }
+  if (flags.subject !== undefined) {
+    checkArgText(flags.subject, "--subject");
+    out.subject = flags.subject;
+  }
   if (flags.type !== undefined) out.type = flags.type;
   if (flags.priority !== undefined) out.priority = flags.priority as Priority;
   if (flags.ttl !== undefined) out.ttl_ms = parseDuration(flags.ttl, "--ttl");

@@ -33,6 +33,7 @@ export function messageFull(m: MessageView): string {
     ["to", m.to.join(", ")],
     ["date", m.created_at],
   ];
+  if (m.expired) head.push(["expired", `${m.expires_at} (its --ttl ran out${m.status === "expired" ? " before it was read" : ""})`]);
   if (m.subject) head.push(["subject", m.subject]);
   if (m.type !== "notification") head.push(["type", m.type]);
   if (m.priority !== "normal") head.push(["priority", m.priority]);

@@ -1,5 +1,6 @@
-import { out } from "../cli/io.ts";
-import { ask, followStream } from "../cli/client.ts";
+import { err, out } from "../cli/io.ts";
+import { ask } from "../cli/client.ts";
+import { followResuming } from "../client/reconnect.ts";
 import { messageLine, printList } from "../cli/messages.ts";
 import { wholeNumber } from "../cli/flags.ts";
 import { claudeHookOutput, HOOK_EVENTS } from "../cli/hook.ts";
@@ -56,6 +57,21 @@ export default defineVerb({
   },
 });
 
+/** Ids shown, with their delivery attempt; bounded so a follower that runs for weeks stays small. */
+const SEEN_MAX = 100_000;
+
 async function follow(req: InboxArgs, json: boolean): Promise<void> {
-  await followStream("inbox", req, (e) => out(`${json ? JSON.stringify(e) : messageLine(e as MessageView)}\n`));
+  // A stream opened again after a daemon restart starts with everything still owed, some of it
+  // shown already: show each message once, except an --ack message sent again (a redelivery).
+  const seen = new Map<string, number>();
+  const show = (m: MessageView) => {
+    const attempts = m.attempts ?? 0;
+    const before = seen.get(m.id);
+    if (before !== undefined && !(m.ack && attempts > before)) return;
+    seen.delete(m.id);
+    seen.set(m.id, attempts);
+    if (seen.size > SEEN_MAX) seen.delete(seen.keys().next().value!);
+    out(`${json ? JSON.stringify(m) : messageLine(m)}\n`);
+  };
+  await followResuming("inbox", req, (e) => show(e as MessageView), () => err("maestro: the daemon went away; reconnecting\n"));
 }

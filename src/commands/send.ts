@@ -1,12 +1,12 @@
 import { out } from "../cli/io.ts";
-import { withClient } from "../cli/client.ts";
+import { reachDaemon } from "../client/autostart.ts";
+import { isTimeout, timedOut, waitMessage, type WaitFor } from "../cli/message-wait.ts";
 import { COMPOSE_REPEATABLE, composeArgs, composeFlags } from "../cli/compose.ts";
 import { messageFull } from "../cli/messages.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { parseDuration } from "../protocol/duration.ts";
 import { MaestroError } from "../protocol/errors.ts";
-import type { WaitResult } from "../protocol/requests.ts";
 
 export default defineVerb({
   meta: {
@@ -39,20 +39,29 @@ export default defineVerb({
       ...(args["reply-to"] ? { reply_to: args["reply-to"] } : {}),
       ...(args.thread ? { thread: args.thread } : {}),
     };
-    await withClient(async (client) => {
-      const sent = await client.request("send", request);
-      if (!args.wait) return args.json ? printJson(sent) : void out(`${sent.id}\n`);
-      // The id goes out first, so a script has it even if the wait times out.
-      if (!args.json) out(`${sent.id}\n`);
-      let waited: WaitResult;
-      try {
-        waited = await client.request("message.wait", { id: sent.id, for: args.wait as WaitResult["reached"], timeout_ms: timeout });
-      } catch (err) {
-        if (args.json) printJson({ ...sent, wait: { for: args.wait, timed_out: true } });
-        throw err;
-      }
-      if (args.json) return printJson({ ...sent, wait: waited });
-      if (waited.reply) out(`\n${messageFull(waited.reply)}`);
-    });
+    const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
+    let sent;
+    try {
+      sent = await client.request("send", request);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    if (!args.wait) {
+      client.close();
+      return args.json ? printJson(sent) : void out(`${sent.id}\n`);
+    }
+    // The id goes out first, so a script has it even if the wait times out.
+    if (!args.json) out(`${sent.id}\n`);
+    let waited;
+    try {
+      // The wait owns the connection from here (and reconnects if the daemon restarts).
+      waited = await waitMessage(client, sent.id, args.wait as WaitFor, timeout);
+    } catch (err) {
+      if (args.json && isTimeout(err)) printJson({ ...sent, wait: timedOut(sent.id) });
+      throw err;
+    }
+    if (args.json) return printJson({ ...sent, wait: waited });
+    if (waited.reply) out(`\n${messageFull(waited.reply)}`);
   },
 });

@@ -39,6 +39,8 @@ export interface MessageView {
   read_at?: string | null;
   acked_at?: string | null;
   dead_reason?: string | null;
+  /** `read` only: its --ttl has run out (a delivery still unread then is expired, not read). */
+  expired?: boolean;
 }
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford: no i, l, o, u

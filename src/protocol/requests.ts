@@ -123,11 +123,32 @@ export interface GroupResult {
   groups: { name: string; members: string[] }[];
 }
 
+/** One identity as `identity ls` shows it. */
+export interface IdentityInfo {
+  name: string;
+  kind: "operator" | "agent" | "session";
+  created_at: string;
+  /** When a connection of this identity last came or went, since the daemon started; null if none. */
+  last_seen: string | null;
+  /** A connection of this identity is open now. */
+  online: boolean;
+  /** Its session: running or exited; "removed" once `rm` forgot it or its daemon stopped (it is then out of `*`); null for others. */
+  session: "running" | "exited" | "removed" | null;
+}
+
+export interface IdentityRmResult {
+  name: string;
+  /** Unread messages to it, now dead-lettered (reason recipient_removed). */
+  dead_lettered: number;
+  /** Groups it was taken out of. */
+  groups: number;
+}
+
 export type AuditOutcome = "ok" | "denied" | "error";
 
-/** One audit record; `at` is epoch milliseconds. */
+/** One audit record; `at` is an ISO 8601 time, like every other time on the wire. */
 export interface AuditEntry {
-  at: number;
+  at: string;
   actor: string;
   action: string;
   target: string;
@@ -136,7 +157,7 @@ export interface AuditEntry {
 }
 
 /** What `events --follow` streams: audit records and message lifecycle events. */
-export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: number; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
+export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: string; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
 
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
@@ -155,6 +176,8 @@ export interface Requests extends SessionRequests {
   dead: { args: { limit?: number }; result: MessageView[] };
   purge: { args: { older_than_ms: number }; result: { messages: number; blobs: number } };
   group: { args: GroupArgs; result: GroupResult };
+  "identity.ls": { args: Record<string, never>; result: IdentityInfo[] };
+  "identity.rm": { args: { name: string }; result: IdentityRmResult };
   audit: { args: { since?: number; limit?: number }; result: AuditEntry[] };
   events: { args: Record<string, never>; result: null };
   metrics: { args: Record<string, never>; result: { text: string } };
@@ -404,6 +427,18 @@ export const REQUESTS = {
   audit: spec({ section: "daemon", args: z.strictObject({ since: int(0, L.MAX_EPOCH_MS).optional(), limit: int(1, L.MAX_AUDIT_LIST).optional() }), access: operator("read the audit log"), result: "`AuditEntry[]`: `{at, actor, action, target, outcome, detail}`" }),
   events: spec({ section: "daemon", args: none, access: operator("follow events"), stream: "always", result: "`null`, then a stream: one EVENT per audit record (`{kind: \"audit\", …AuditEntry}`) or message event (`{kind: \"message\", at, event, id, from?, to}`), until CANCEL" }),
   metrics: spec({ section: "daemon", args: none, access: anyone, result: "`{text}`: the Prometheus exposition `maestro metrics` prints" }),
+  "identity.ls": spec({
+    section: "daemon",
+    args: none,
+    access: operator("list identities"),
+    result: "`IdentityInfo[]`: `{name, kind, created_at, last_seen, online, session: \"running\" | \"exited\" | \"removed\" | null}`",
+  }),
+  "identity.rm": spec({
+    section: "daemon",
+    args: z.strictObject({ name: name() }),
+    access: operator("remove identities"),
+    result: "`{name, dead_lettered, groups}`: the token is revoked, its connections closed, its unread messages dead-lettered; the history stays and the name is free",
+  }),
 
   send: spec({
     section: "messages",

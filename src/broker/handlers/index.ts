@@ -20,6 +20,7 @@ import { sessionNotify } from "./session-notify.ts";
 import { blobGet } from "./blob-get.ts";
 import { dead } from "./dead.ts";
 import { group } from "./group.ts";
+import { identityLs, identityRm } from "./identity.ts";
 import { history } from "./history.ts";
 import { inbox } from "./inbox.ts";
 import { messageWait } from "./message-wait.ts";
@@ -57,6 +58,8 @@ export const handlers: HandlerTable = {
   dead,
   purge,
   group,
+  "identity.ls": identityLs,
+  "identity.rm": identityRm,
   "blob.get": blobGet,
   audit,
   events,

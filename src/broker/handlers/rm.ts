@@ -3,7 +3,10 @@ import { optBool, reqString } from "../args.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
-/** Forgets a session (its output and screen). Its identity and message history stay. */
+/**
+ * Forgets a session (its output and screen). Its identity and message history stay, but the
+ * identity leaves `*` and every group: a removed session is no longer one of everyone.
+ */
 export const rm: Handler<"rm"> = async ({ broker, client }, args) => {
   const session = broker.sessions.get(reqString(args, "name"));
   requireSessionControl(client.identity, session.name, "remove");
@@ -11,6 +14,10 @@ export const rm: Handler<"rm"> = async ({ broker, client }, args) => {
     throw new MaestroError("usage", `session "${session.name}" is still running; \`maestro kill ${session.name}\` first, or rm --force`);
   }
   await broker.sessions.remove(session.name);
+  await broker.router.writer.write(() => {
+    broker.store.messages.leaveGroups(session.name);
+    broker.store.identities.retire(session.name);
+  });
   broker.log.info(`session ${session.name} removed by ${client.identity.name}`);
   broker.audit.record(client.identity.name, "session.rm", session.name, "ok");
   return { name: session.name };

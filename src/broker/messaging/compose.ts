@@ -18,6 +18,8 @@ export interface Draft {
   row: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
   recipients: string[];
   files: { name: string; bytes: Uint8Array }[];
+  /** With an idempotency key: a digest of everything the message says (see contentHash). */
+  contentHash: string | null;
 }
 
 const TYPE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -35,6 +37,10 @@ export function compose(store: Store, config: Config, sender: Identity, args: Wi
   const body = optString(args, "body") ?? "";
   if (body.length === 0 && subject.trim().length === 0) {
     throw new MaestroError("usage", "send: the message is empty: give a body (an argument, or - for stdin) or --subject");
+  }
+  // JSON can carry lone surrogates ("\ud800"), which SQLite would store as U+FFFD: not text.
+  if (!body.isWellFormed() || !subject.isWellFormed()) {
+    throw new MaestroError("usage", "send: the body or subject is not valid Unicode text; send binary data as a file with --attach FILE");
   }
   const bodyBytes = Buffer.byteLength(body);
   if (bodyBytes > config.limits.body_bytes) {
@@ -73,34 +79,42 @@ export function compose(store: Store, config: Config, sender: Identity, args: Wi
   }
   const files = checkAttachments(config, args.attachments);
 
-  return {
-    recipients,
-    files,
-    row: {
-      sender: sender.name,
-      recipients: JSON.stringify(recipients),
-      subject,
-      body,
-      type,
-      priority,
-      thread_id: threadId,
-      in_reply_to: inReplyTo,
-      metadata: metadata === null ? null : JSON.stringify(metadata),
-      attachments: files.length === 0 ? null : JSON.stringify(files.map((f) => ({ name: f.name, size: f.bytes.byteLength, sha256: BlobStore.digest(f.bytes) }))),
-      idempotency_key: key ?? null,
-      ack: optBool(args, "ack") ? 1 : 0,
-      created_at: now,
-      expires_at: ttl === undefined ? null : now + ttl,
-    },
+  const row: Draft["row"] = {
+    sender: sender.name,
+    recipients: JSON.stringify(recipients),
+    subject,
+    body,
+    type,
+    priority,
+    thread_id: threadId,
+    in_reply_to: inReplyTo,
+    metadata: metadata === null ? null : JSON.stringify(metadata),
+    attachments: files.length === 0 ? null : JSON.stringify(files.map((f) => ({ name: f.name, size: f.bytes.byteLength, sha256: BlobStore.digest(f.bytes) }))),
+    idempotency_key: key ?? null,
+    ack: optBool(args, "ack") ? 1 : 0,
+    created_at: now,
+    expires_at: ttl === undefined ? null : now + ttl,
   };
+  return { recipients, files, row, contentHash: key === undefined ? null : contentHash(to, row, ttl) };
 }
 
-/** Names must be identities; @group expands to its members; * is everyone but the sender. */
+/**
+ * What an idempotency key stands for: the recipients as written (a retry of `send '*'` matches
+ * even if identities came and went meanwhile), subject, body, type, priority, metadata,
+ * attachments, reply/thread, --ack and --ttl. Reusing the key for anything else is refused.
+ */
+function contentHash(to: string[], row: Draft["row"], ttl: number | undefined): string {
+  const said = [[...new Set(to)].sort(), row.subject, row.body, row.type, row.priority, row.metadata, row.attachments, row.in_reply_to, row.thread_id, row.ack, ttl ?? null];
+  return new Bun.CryptoHasher("sha256").update(JSON.stringify(said)).digest("hex");
+}
+
+/** Names must be identities; @group expands to its members; * is everyone current but the sender. */
 export function resolveRecipients(store: Store, sender: string, exprs: string[]): string[] {
   const out = new Set<string>();
   for (const expr of exprs) {
     if (expr === "*") {
-      for (const id of store.identities.list()) if (id.name !== sender) out.add(id.name);
+      // Not the identities of removed sessions: * is everyone who is still around.
+      for (const id of store.identities.list()) if (id.name !== sender && id.retired_at === null) out.add(id.name);
     } else if (expr.startsWith("@")) {
       const group = checkName(expr.slice(1), "group name");
       const members = store.messages.groupMembers(group);

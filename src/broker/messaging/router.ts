@@ -91,11 +91,17 @@ export class Router {
     const committed = await this.writer.write(() => {
       const key = draft.row.idempotency_key;
       const earlier = key === null ? undefined : this.store.messages.findIdempotent(draft.row.sender, key, window);
-      if (earlier !== undefined) return { row: undefined, id: earlier };
+      if (earlier !== undefined) {
+        // A row from before content hashes were kept cannot be compared: it answers as before.
+        if (earlier.content_hash !== null && earlier.content_hash !== draft.contentHash) {
+          throw new MaestroError("forbidden", `--idempotency-key "${key}": key already used for another message (${formatId(earlier.id)}); use a new key for a new message`);
+        }
+        return { row: undefined, id: earlier.id };
+      }
       // Ids are taken inside the commit, so they follow commit order: FIFO per sender→recipient.
       const id = (this.lastId = Math.max(Date.now() * 1024, this.lastId + 1));
       const row: MessageRow = { ...draft.row, id, thread_id: draft.row.thread_id ?? id };
-      this.store.messages.insert(row, draft.recipients);
+      this.store.messages.insert(row, draft.recipients, draft.contentHash);
       return { row, id };
     });
     if (!committed.row) {
@@ -103,7 +109,7 @@ export class Router {
       return { id: formatId(first.id), recipients: JSON.parse(first.recipients) as string[], duplicate: true };
     }
     if (this.audit.listening) {
-      this.audit.publish({ kind: "message", at: now, event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
+      this.audit.publish({ kind: "message", at: new Date(now).toISOString(), event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
     }
     this.fanOut(committed.row, draft.recipients);
     if (committed.row.in_reply_to !== null) this.changed(committed.row.in_reply_to);

@@ -11,11 +11,12 @@ export class AuditStore {
     this.since = db.query("SELECT at, actor, action, target, outcome, detail FROM audit WHERE at >= ? ORDER BY id DESC LIMIT ?");
   }
 
-  insert(e: AuditEntry): void {
+  /** `at` stays epoch milliseconds in the table (the `since` range is on it). */
+  insert(e: Omit<AuditEntry, "at"> & { at: number }): void {
     this.insertStmt.run({ at: e.at, actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, detail: e.detail });
   }
 
   list(since: number, limit: number): AuditEntry[] {
-    return this.since.all(since, limit) as AuditEntry[];
+    return (this.since.all(since, limit) as (Omit<AuditEntry, "at"> & { at: number })[]).map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
   }
 }

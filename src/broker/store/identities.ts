@@ -14,6 +14,8 @@ export interface IdentityRow {
   kind: IdentityKind;
   created_at: number;
   rotated_at: number | null;
+  /** When its session was removed (session identities only); null while it is current. */
+  retired_at: number | null;
 }
 
 const TOKEN_PREFIX = "mst_";
@@ -37,9 +39,9 @@ export class IdentityStore {
     this.byHash = db.query<{ name: string; kind: IdentityKind; token_hash: Uint8Array }, [Uint8Array]>(
       "SELECT name, kind, token_hash FROM identities WHERE token_hash = ?",
     );
-    this.byName = db.query<IdentityRow, [string]>("SELECT name, kind, created_at, rotated_at FROM identities WHERE name = ?");
+    this.byName = db.query<IdentityRow, [string]>("SELECT name, kind, created_at, rotated_at, retired_at FROM identities WHERE name = ?");
     this.insert = db.query("INSERT INTO identities (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)");
-    this.rotate = db.query("UPDATE identities SET token_hash = ?, rotated_at = ? WHERE name = ?");
+    this.rotate = db.query("UPDATE identities SET token_hash = ?, rotated_at = ?, retired_at = NULL WHERE name = ?");
   }
 
   get(name: string): IdentityRow | undefined {
@@ -53,7 +55,7 @@ export class IdentityStore {
   }
 
   list(): IdentityRow[] {
-    return this.db.query<IdentityRow, []>("SELECT name, kind, created_at, rotated_at FROM identities ORDER BY name").all();
+    return this.db.query<IdentityRow, []>("SELECT name, kind, created_at, rotated_at, retired_at FROM identities ORDER BY name").all();
   }
 
   /**
@@ -87,6 +89,18 @@ export class IdentityStore {
     const row = this.byHash.get(hash);
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return undefined;
     return { name: row.name, kind: row.kind };
+  }
+
+  /** Its session is gone: out of `*` until a new session of that name issues a fresh token. */
+  retire(name: string): void {
+    this.db.run("UPDATE identities SET retired_at = ? WHERE name = ? AND kind = 'session'", [Date.now(), name]);
+    this.cache.delete(name);
+  }
+
+  /** At start-up: every session identity's session died with the previous daemon. */
+  retireSessions(): void {
+    this.db.run("UPDATE identities SET retired_at = ? WHERE kind = 'session' AND retired_at IS NULL", [Date.now()]);
+    this.cache.clear();
   }
 
   remove(name: string): void {

@@ -74,11 +74,11 @@ export class MessageStore {
     this.s = {
       maxId: q("SELECT max(id) AS id FROM messages"),
       insertMessage: q(`INSERT INTO messages (id, sender, recipients, subject, body, type, priority, thread_id, in_reply_to,
-        metadata, attachments, idempotency_key, ack, created_at, expires_at)
+        metadata, attachments, idempotency_key, ack, created_at, expires_at, content_hash)
         VALUES ($id, $sender, $recipients, $subject, $body, $type, $priority, $thread_id, $in_reply_to,
-        $metadata, $attachments, $idempotency_key, $ack, $created_at, $expires_at)`),
+        $metadata, $attachments, $idempotency_key, $ack, $created_at, $expires_at, $content_hash)`),
       insertDelivery: q("INSERT INTO deliveries (recipient, message_id, status, priority) VALUES (?, ?, 'queued', ?)"),
-      idempotent: q("SELECT id FROM messages WHERE sender = ? AND idempotency_key = ? AND created_at >= ? ORDER BY id LIMIT 1"),
+      idempotent: q("SELECT id, content_hash FROM messages WHERE sender = ? AND idempotency_key = ? AND created_at >= ? ORDER BY id LIMIT 1"),
       get: q(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.id = ?`),
       delivery: q(`SELECT ${DELIVERY_COLS} FROM deliveries d WHERE d.recipient = ? AND d.message_id = ?`),
       // --ttl hides what is still unread once it expires (the sweeper then marks it expired);
@@ -128,6 +128,9 @@ export class MessageStore {
       groupAdd: q("INSERT OR IGNORE INTO group_members (name, member) VALUES (?, ?)"),
       groupRm: q("DELETE FROM group_members WHERE name = ? AND member = ?"),
       groupDrop: q("DELETE FROM group_members WHERE name = ?"),
+      leaveGroups: q("DELETE FROM group_members WHERE member = ?"),
+      deadFor: q(`UPDATE deliveries SET status = 'dead', dead_reason = $reason, redeliver_at = NULL
+        WHERE recipient = $recipient AND status IN ('queued', 'delivered')`),
       groupMembers: q("SELECT member FROM group_members WHERE name = ? ORDER BY member"),
       groups: q("SELECT name, group_concat(member, ',') AS members FROM (SELECT * FROM group_members ORDER BY name, member) GROUP BY name"),
       attachmentsInUse: q("SELECT attachments FROM messages WHERE attachments IS NOT NULL"),
@@ -143,13 +146,15 @@ export class MessageStore {
     return (this.s.maxId!.get() as { id: number | null }).id ?? 0;
   }
 
-  insert(row: MessageRow, recipients: string[]): void {
-    this.s.insertMessage!.run(row as unknown as Params);
+  /** `contentHash`: what a message sent with an idempotency key said (see compose's contentHash). */
+  insert(row: MessageRow, recipients: string[], contentHash: string | null = null): void {
+    this.s.insertMessage!.run({ ...row, content_hash: contentHash } as unknown as Params);
     for (const r of recipients) this.s.insertDelivery!.run(r, row.id, row.priority);
   }
 
-  findIdempotent(sender: string, key: string, since: number): number | undefined {
-    return (this.s.idempotent!.get(sender, key, since) as { id: number } | null)?.id;
+  /** The first message `sender` sent with `key` since then, and what it said (null before migration 5). */
+  findIdempotent(sender: string, key: string, since: number): { id: number; content_hash: string | null } | undefined {
+    return (this.s.idempotent!.get(sender, key, since) as { id: number; content_hash: string | null } | null) ?? undefined;
   }
 
   get(id: number): MessageRow | undefined {
@@ -312,6 +317,16 @@ export class MessageStore {
     let n = 0;
     for (const m of members) n += this.s.groupRm!.run(name, m).changes;
     return n;
+  }
+
+  /** Takes `member` out of every group; returns how many it was in. */
+  leaveGroups(member: string): number {
+    return this.s.leaveGroups!.run(member).changes;
+  }
+
+  /** Dead-letters every unread delivery to `recipient` (it is being removed); returns how many. */
+  deadLetterAll(recipient: string, reason: string): number {
+    return this.s.deadFor!.run({ recipient, reason }).changes;
   }
 
   groupMembers(name: string): string[] {

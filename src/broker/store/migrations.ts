@@ -116,4 +116,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_at ON audit (at);
     `,
   },
+  {
+    version: 5,
+    name: "idempotency content",
+    // What a message with an idempotency key said (a SHA-256, hex), so reusing the key for a
+    // different message is refused instead of answered with the first id. Older rows have none.
+    sql: `ALTER TABLE messages ADD COLUMN content_hash TEXT;`,
+  },
+  {
+    version: 6,
+    name: "retired identities",
+    // Set when the session of a session identity is removed: the identity keeps its history and
+    // its token until the name is reused, but no longer counts as one of everyone (\`*\`).
+    sql: `ALTER TABLE identities ADD COLUMN retired_at INTEGER;`,
+  },
 ];
