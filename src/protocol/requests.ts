@@ -147,7 +147,8 @@ export interface Requests extends SessionRequests {
   reply: { args: ReplyArgs; result: SendResult };
   "message.wait": { args: WaitArgs; result: WaitResult };
   inbox: { args: InboxArgs; result: MessageView[] };
-  read: { args: { ids: string[] }; result: MessageView[] };
+  /** `mark: false` shows without marking (read --save-attachments marks only what it saved). */
+  read: { args: { ids: string[]; mark?: boolean }; result: MessageView[] };
   ack: { args: { ids: string[] }; result: { acked: string[] } };
   thread: { args: { id: string }; result: MessageView[] };
   history: { args: HistoryArgs; result: MessageView[] };

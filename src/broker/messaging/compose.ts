@@ -150,6 +150,7 @@ function checkAttachments(config: Config, raw: unknown): { name: string; bytes: 
     if (typeof name !== "string" || !/^[^/\\\0]{1,255}$/.test(name) || name === "." || name === "..") {
       throw new MaestroError("usage", `send: invalid attachment name ${JSON.stringify(name)}`);
     }
+    checkAttachmentNameBytes(name);
     if (typeof data !== "string") throw new MaestroError("usage", `send: attachment ${name} has no data`);
     const bytes = Buffer.from(data, "base64");
     if (bytes.byteLength > config.limits.attachment_bytes) {
@@ -160,4 +161,17 @@ function checkAttachments(config: Config, raw: unknown): { name: string; bytes: 
     }
     return { name, bytes: new Uint8Array(bytes) };
   });
+}
+
+/** Most file systems take at most 255 bytes per name: a longer one could never be saved. */
+export const MAX_ATTACHMENT_NAME_BYTES = 255;
+
+/** An attachment name's length in bytes (UTF-8), not UTF-16 units: what a file system counts. */
+function checkAttachmentNameBytes(name: string): void {
+  const bytes = Buffer.byteLength(name, "utf8");
+  if (bytes <= MAX_ATTACHMENT_NAME_BYTES) return;
+  throw new MaestroError(
+    "usage",
+    `send: attachment name ${JSON.stringify(`${[...name].slice(0, 24).join("")}…`)} is ${bytes} bytes in UTF-8, over the limit of ${MAX_ATTACHMENT_NAME_BYTES}; rename the file`,
+  );
 }
