@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb, repeated, type VerbMeta } from "../cli/verb.ts";
+import { checkCommandSize } from "../protocol/command-limits.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import { checkName } from "../protocol/names.ts";
 
@@ -39,6 +40,7 @@ export default defineVerb({
     }
     const given = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
     const command = given.length > 0 ? given : [process.env.SHELL || "/bin/sh"];
+    checkCommandSize(command);
     const stdout = process.stdout;
     const r = await ask("new", {
       name,
