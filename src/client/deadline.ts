@@ -12,8 +12,11 @@ import type { RequestType } from "../protocol/requests.ts";
 /** Long enough for a loaded machine's daemon to answer; a fresh autostarted daemon answers at once. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** Requests whose reply is the end of a wait the user asked for (`send --wait`): no deadline. */
-const LONG_WAITS: ReadonlySet<RequestType> = new Set<RequestType>(["message.wait"]);
+/**
+ * No deadline: a reply that ends a wait the user asked for (`send --wait`), and `resize` inside
+ * an attach, which must not end the attach because a busy daemon was slow to acknowledge it.
+ */
+const LONG_WAITS: ReadonlySet<RequestType> = new Set<RequestType>(["message.wait", "resize"]);
 
 export function hasDeadline(type: RequestType): boolean {
   return !LONG_WAITS.has(type);
