@@ -230,7 +230,7 @@ describe("the CLI against a daemon of another protocol version", () => {
 
 describe("connection cap", () => {
   test("past daemon.max_connections a new client gets `unavailable` (exit 5) and the others keep working", async () => {
-    const capped = new TestHome({ config: "[daemon]\nmax_connections = 3\n" });
+    const capped = new TestHome({ config: "[daemon]\nmax_connections = 3\n[limits]\noperator_reserved_connections = 0\n" });
     try {
       await capped.start();
       const peers = await Promise.all([1, 2, 3].map(() => RawPeer.connect(capped.socket)));

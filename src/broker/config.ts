@@ -47,6 +47,12 @@ export interface Config {
     send_burst: number;
     /** The operator (and `maestro bench`) is exempt unless this is set. */
     rate_limit_operator: boolean;
+    /** Connections one session or agent identity may hold (the operator is exempt); 0 = no cap. */
+    max_connections_per_identity: number;
+    /** Connections one process (by its SO_PEERCRED pid) may hold; 0 = no cap. */
+    max_connections_per_process: number;
+    /** Slots beyond daemon.max_connections that only the operator outside sessions may use. */
+    operator_reserved_connections: number;
   };
   /** Ordered allow/deny rules; the first match decides; none matching allows. */
   policy: PolicyRule[];
@@ -99,6 +105,9 @@ export const DEFAULT_CONFIG: Config = {
     sends_per_second: 50,
     send_burst: 200,
     rate_limit_operator: false,
+    max_connections_per_identity: 256,
+    max_connections_per_process: 256,
+    operator_reserved_connections: 16,
   },
   policy: [],
   metrics: {
@@ -146,6 +155,10 @@ function check(config: Config, file: string): Config {
   if (!Number.isInteger(s.ring_bytes) || s.ring_bytes < 4096) bad(`"sessions.ring_bytes" must be an integer of at least 4096`);
   if (!Number.isInteger(s.scrollback_lines)) bad(`"sessions.scrollback_lines" must be an integer`);
   if (!Number.isInteger(s.attach_history_lines)) bad(`"sessions.attach_history_lines" must be an integer`);
+  for (const key of ["max_connections_per_identity", "max_connections_per_process", "operator_reserved_connections"] as const) {
+    if (!Number.isInteger(config.limits[key])) bad(`"limits.${key}" must be an integer`);
+  }
+  if (!Number.isInteger(config.daemon.max_connections) || config.daemon.max_connections < 1) bad(`"daemon.max_connections" must be an integer of at least 1`);
   if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
   if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
   try {

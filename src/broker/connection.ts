@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { actionOf, isRefusal, targetOf } from "./audit.ts";
 import { authenticate } from "./auth.ts";
 import { checkRequest } from "./checked.ts";
+import type { ConnectionLimits, Slot } from "./conn-limits.ts";
 import { storageError } from "./storage-errors.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
 import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
@@ -53,19 +54,39 @@ export class Connection implements ClientHandle, StreamTransport {
    * client's first bytes: closing a Unix socket with unread data in it resets the peer, and the
    * client would see ECONNRESET instead of the reason. Silent clients meet the hello timeout.
    */
-  refuse(code: ErrorCode, message: string): void {
-    this.refusal = { code, message };
+  refuse(code: ErrorCode, message: string, details?: Record<string, unknown>): void {
+    this.refusal = { code, message, ...(details ? { details } : {}) };
   }
 
-  private refusal: { code: ErrorCode; message: string } | undefined;
+  private refusal: { code: ErrorCode; message: string; details?: Record<string, unknown> } | undefined;
   /** From SO_PEERCRED, where the kernel says. */
   peerPid: number | undefined;
+  private limits: ConnectionLimits | undefined;
+  private slot: Slot | undefined;
+
+  /**
+   * Takes a slot under the connection caps, or refuses (audited, when the first bytes come). A
+   * refused peer that stays silent is dropped after a second: it holds no slot, but an fd.
+   */
+  admit(limits: ConnectionLimits, pid: number | undefined): void {
+    const got = limits.accept(pid);
+    if (got instanceof MaestroError) {
+      this.refuse(got.code, got.message, got.details);
+      clearTimeout(this.helloTimer);
+      this.helloTimer = setTimeout(() => this.close(), Math.min(1000, this.broker.config.daemon.hello_timeout_ms));
+      return;
+    }
+    this.limits = limits;
+    this.slot = got;
+  }
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
     this.broker.metrics.counters.bytes_in += chunk.byteLength;
     if (this.refusal) {
-      this.fail(this.refusal.code, this.refusal.message, true);
+      const { code, message, details } = this.refusal;
+      if (details?.limit !== undefined) this.deny(this.peerPid === undefined ? `connection ${this.id}` : `pid ${this.peerPid}`, new MaestroError(code, message, details));
+      else this.fail(code, message, true);
       return;
     }
     this.decoder.append(chunk);
@@ -88,6 +109,8 @@ export class Connection implements ClientHandle, StreamTransport {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
+    if (this.slot) this.limits?.release(this.slot);
+    this.slot = undefined;
     this.gone.abort();
     for (const s of [...this.streams.values()]) s.cancel();
     this.broker.unregister(this);
@@ -180,15 +203,21 @@ export class Connection implements ClientHandle, StreamTransport {
       );
       return;
     }
+    let who: Identity;
     try {
-      this.who = authenticate(this.broker, hello.token, this.peerPid);
+      who = authenticate(this.broker, hello.token, this.peerPid);
     } catch (err) {
-      const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
-      this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);
-      this.broker.metrics.counters.auth_failures++;
-      this.fail(e.code, e.message, true);
+      this.deny(`connection ${this.id}`, err instanceof MaestroError ? err : new MaestroError("internal", String(err)));
       return;
     }
+    // authenticate() has asked the registry whether this peer is inside a session: an operator
+    // identity here is a tokenless process outside every session, the one the reserve is for.
+    const over = this.slot && this.limits?.hello(this.slot, who, hello.token === undefined);
+    if (over) {
+      this.deny(who.name, over);
+      return;
+    }
+    this.who = who;
     this.helloed = true;
     this.decoder.maxFrame = MAX_FRAME;
     this.broker.register(this);
@@ -199,6 +228,23 @@ export class Connection implements ClientHandle, StreamTransport {
       features: [...FEATURES],
       identity: this.who,
     });
+  }
+
+  /**
+   * The one refusal path for a connection: audited (auth failures and connection caps), logged,
+   * answered with the error, closed. Cap refusals are audited at most once a second per peer, so
+   * a runaway client cannot fill the audit table by reconnecting.
+   */
+  private deny(actor: string, e: MaestroError): void {
+    const limit = typeof e.details?.limit === "string" ? e.details.limit : undefined;
+    if (limit === undefined) {
+      this.broker.audit.record(actor, "auth", "", "denied", e.message);
+      this.broker.metrics.counters.auth_failures++;
+    } else if (firstThisSecond(`${actor} ${limit}`)) {
+      this.broker.log.warn(`connection ${this.id} refused: ${e.message}`);
+      this.broker.audit.record(actor, "connect", limit, "denied", e.message);
+    }
+    this.fail(e.code, e.message, true, undefined, e.details);
   }
 
   private onRequest(req: JsonBodies[typeof FrameKind.REQUEST]): void {
@@ -261,4 +307,14 @@ export class Connection implements ClientHandle, StreamTransport {
     clearTimeout(this.helloTimer);
     clearTimeout(this.frameTimer);
   }
+}
+
+const lastAudited = new Map<string, number>();
+
+function firstThisSecond(key: string): boolean {
+  const now = Date.now();
+  if (now - (lastAudited.get(key) ?? 0) < 1000) return false;
+  if (lastAudited.size > 10_000) lastAudited.clear();
+  lastAudited.set(key, now);
+  return true;
 }

@@ -14,6 +14,7 @@ import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
+import { damagedStoreError } from "./storage-errors.ts";
 import { BlobStore } from "./blobs.ts";
 import { Router } from "./messaging/router.ts";
 import { join } from "node:path";
@@ -48,7 +49,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let store: Store;
   try {
     const config = loadConfig(paths.config);
-    store = new Store(paths.db);
+    try {
+      store = new Store(paths.db);
+    } catch (err) {
+      throw damagedStoreError(err, paths.db, paths.home) ?? err;
+    }
     store.startCheckpointer((msg) => log.warn(msg));
     await removeStaleSocket(paths.socket);
     return await serve({ paths, config, store, log, lock });

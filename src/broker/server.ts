@@ -1,8 +1,10 @@
 /**
- * The listening socket: accepts connections, caps their number, and hands each its Connection.
+ * The listening socket: accepts connections, checks the peer's uid and connection caps
+ * (./conn-limits.ts), and hands each its Connection.
  */
 import type { TCPSocketListener, UnixSocketListener } from "bun";
 import { chmodSync } from "node:fs";
+import { ConnectionLimits } from "./conn-limits.ts";
 import { Connection } from "./connection.ts";
 import { peerCheckSupported, peerCredentials } from "./peer.ts";
 import type { Broker, HandlerTable } from "./types.ts";
@@ -13,8 +15,7 @@ export interface ServerBroker extends Broker {
 }
 
 export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketListener<Connection> | TCPSocketListener<Connection> {
-  let open = 0;
-  const max = broker.config.daemon.max_connections;
+  const limits = new ConnectionLimits(broker.config);
   const uid = process.getuid?.();
   if (!peerCheckSupported()) broker.log.warn("this platform cannot name a socket peer's uid; only the 0700 directory guards the socket");
   // The directory is 0700 already; the umask makes the socket itself 0600 from its first instant.
@@ -24,7 +25,6 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
       unix: broker.paths.socket,
       socket: {
         open(sock) {
-          open++;
           broker.metrics.counters.connections_accepted++;
           sock.data = new Connection(sock, broker, table);
           // Bun sockets carry their fd at run time; the typings do not declare it.
@@ -35,8 +35,8 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
             broker.metrics.counters.auth_failures++;
             broker.audit.record(`uid ${peer.uid}`, "auth", "", "denied", `peer uid ${peer.uid}${peer.pid ? `, pid ${peer.pid}` : ""} is not the daemon's uid ${uid}`);
             sock.data.refuse("forbidden", `this daemon serves uid ${uid} only; uid ${peer.uid} is refused`);
-          } else if (open > max) {
-            sock.data.refuse("unavailable", `the daemon already serves ${max} connections (daemon.max_connections)`);
+          } else {
+            sock.data.admit(limits, peer?.pid);
           }
         },
         data(sock, chunk) {
@@ -46,7 +46,6 @@ export function listen(broker: ServerBroker, table: HandlerTable): UnixSocketLis
           sock.data.onDrain();
         },
         close(sock) {
-          open--;
           sock.data?.onClose();
         },
         error(sock, err) {

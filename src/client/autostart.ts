@@ -31,7 +31,8 @@ function droppedUs(err: unknown): boolean {
 
 /** Connects and waits for the welcome, so a refusal or a daemon that drops us is known here. */
 async function connect(paths: Paths, token: string | undefined): Promise<Client> {
-  const client = await Client.connect({ socket: paths.socket, token });
+  // The deadline (src/client/deadline.ts) starts only now: a daemon we autostarted already answers.
+  const client = await Client.connect({ socket: paths.socket, token, lock: paths.lock });
   await client.welcome;
   return client;
 }
@@ -50,6 +51,7 @@ export async function reachDaemon(opts: Reach = {}): Promise<Client> {
     throw new MaestroError(
       "unavailable",
       `no daemon is running on ${paths.socket}; start one with \`maestro daemon start\` (autostart is off: MAESTRO_NO_AUTOSTART=1)`,
+      { no_daemon: true },
     );
   }
   // Loaded only now: spawning and the lock's FFI would cost every connecting verb start-up time.

@@ -3,16 +3,20 @@
  * (EVENT/DATA/END frames naming a request) go to whoever opened them.
  */
 import type { Socket } from "bun";
+import { readFileSync } from "node:fs";
 import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder, FrameKind, type Frame } from "../protocol/frame.ts";
 import { decodeData, decodeJson, encodeData, encodeJson, type ErrorBody, type Welcome } from "../protocol/messages.ts";
 import { Outbox } from "../protocol/outbox.ts";
 import type { ArgsOf, RequestType, ResultOf } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
+import { clientTimeoutMs, hasDeadline, noAnswer } from "./deadline.ts";
 
 interface Pending {
   resolve(result: unknown): void;
   reject(err: Error): void;
+  /** The reply's deadline (src/client/deadline.ts); none for long waits. */
+  timer?: Timer;
 }
 
 export interface StreamHandlers {
@@ -26,6 +30,10 @@ export interface ConnectOptions {
   token?: string;
   /** For tests of version negotiation only. */
   protocol?: number;
+  /** The home's lock file: names the daemon's pid when it does not answer. */
+  lock?: string;
+  /** Deadline for the welcome and each ordinary reply; 0 = none. Default: MAESTRO_TIMEOUT, else 5 s. */
+  timeoutMs?: number;
 }
 
 export class Client {
@@ -36,12 +44,15 @@ export class Client {
   private closedError: Error | undefined;
   private onWelcome: Pending | undefined;
   private closeWaiters: (() => void)[] = [];
+  private welcomeTimer: Timer | undefined;
+  private daemonPid: number | undefined;
   /** The daemon's answer to our hello. Requests need not wait for it: see connect(). */
   welcome!: Promise<Welcome>;
 
   private constructor(
     private readonly sock: Socket<Client>,
     private readonly outbox: Outbox,
+    private readonly opts: ConnectOptions & { timeoutMs: number },
   ) {}
 
   /**
@@ -50,8 +61,9 @@ export class Client {
    * request fails with that refusal. Rejects with the socket's errno code when no daemon listens.
    */
   static async connect(opts: ConnectOptions): Promise<Client> {
-    let client!: Client;
-    const sock = await Bun.connect<Client>({
+    const timeoutMs = opts.timeoutMs ?? clientTimeoutMs();
+    const started = Date.now();
+    const connecting = Bun.connect<Client>({
       unix: opts.socket,
       socket: {
         data: (s, chunk) => s.data.onData(chunk),
@@ -60,10 +72,14 @@ export class Client {
         error: (s, err) => s.data?.onClose(err),
       },
     });
-    client = new Client(sock, new Outbox(sock));
+    const sock = timeoutMs > 0 ? await withinDeadline(connecting, timeoutMs, opts) : await connecting;
+    const client = new Client(sock, new Outbox(sock), { ...opts, timeoutMs });
     sock.data = client;
     client.welcome = new Promise<Welcome>((resolve, reject) => (client.onWelcome = { resolve: resolve as (w: unknown) => void, reject }));
     client.welcome.catch(() => {}); // also surfaces through the requests, or through `await welcome`
+    if (timeoutMs > 0) {
+      client.welcomeTimer = setTimeout(() => client.giveUp(), Math.max(1, timeoutMs - (Date.now() - started)));
+    }
     client.outbox.send(
       encodeJson(FrameKind.HELLO, {
         protocol: opts.protocol ?? PROTOCOL_VERSION,
@@ -105,7 +121,8 @@ export class Client {
     if (this.closedError) return { id, reply: Promise.reject(this.closedError) };
     if (stream) this.streams.set(id, stream);
     const reply = new Promise<ResultOf<T>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      const timer = this.opts.timeoutMs > 0 && hasDeadline(type) ? setTimeout(() => this.giveUp(type), this.opts.timeoutMs) : undefined;
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, ...(timer ? { timer } : {}) });
       this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args: args as Record<string, unknown> }));
     });
     return { id, reply };
@@ -140,13 +157,19 @@ export class Client {
 
   private onFrame(f: Frame): void {
     switch (f.kind) {
-      case FrameKind.WELCOME:
-        this.onWelcome?.resolve(decodeJson(f as Frame & { kind: typeof FrameKind.WELCOME }));
+      case FrameKind.WELCOME: {
+        const welcome = decodeJson(f as Frame & { kind: typeof FrameKind.WELCOME });
+        clearTimeout(this.welcomeTimer);
+        this.daemonPid = welcome.pid;
+        this.onWelcome?.resolve(welcome);
         this.onWelcome = undefined;
         return;
+      }
       case FrameKind.REPLY: {
         const r = decodeJson(f as Frame & { kind: typeof FrameKind.REPLY });
-        this.pending.get(r.id)?.resolve(r.result);
+        const p = this.pending.get(r.id);
+        clearTimeout(p?.timer);
+        p?.resolve(r.result);
         this.pending.delete(r.id);
         return;
       }
@@ -157,7 +180,9 @@ export class Client {
           // About the connection itself: fail everything waiting on it.
           this.onClose(err);
         } else {
-          this.pending.get(e.id)?.reject(err);
+          const p = this.pending.get(e.id);
+          clearTimeout(p?.timer);
+          p?.reject(err);
           this.pending.delete(e.id);
           this.streams.delete(e.id);
         }
@@ -185,13 +210,52 @@ export class Client {
   private onClose(err?: Error): void {
     if (this.closedError) return;
     this.closedError = err ?? new MaestroError("unavailable", "the daemon closed the connection", { closed_without_reason: true });
+    clearTimeout(this.welcomeTimer);
     this.onWelcome?.reject(this.closedError);
     this.onWelcome = undefined;
-    for (const p of this.pending.values()) p.reject(this.closedError);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(this.closedError);
+    }
     this.pending.clear();
     for (const s of this.streams.values()) s.end?.("connection closed");
     this.streams.clear();
     for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  /** The daemon missed a deadline: fail everything with a line that says so, and hang up. */
+  private giveUp(request?: RequestType): void {
+    if (this.closedError) return;
+    const pid = this.daemonPid ?? lockHolder(this.opts.lock);
+    this.onClose(noAnswer(this.opts.socket, pid, this.opts.timeoutMs, request));
+    this.sock.terminate(); // a stopped daemon would never finish a graceful close
+  }
+}
+
+/** The connect itself within the deadline (a full backlog can hold it); a late socket is closed. */
+async function withinDeadline(connecting: Promise<Socket<Client>>, ms: number, opts: ConnectOptions): Promise<Socket<Client>> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(noAnswer(opts.socket, lockHolder(opts.lock), ms)), ms);
+  });
+  try {
+    return await Promise.race([connecting, late]);
+  } catch (err) {
+    connecting.then((s) => s.terminate(), () => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The pid in the home's lock file: read only when a deadline has passed, so never on the fast path. */
+function lockHolder(lock: string | undefined): number | undefined {
+  if (!lock) return undefined;
+  try {
+    const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -59,19 +59,38 @@ export default defineVerb({
   },
 });
 
+/**
+ * The running daemon, or undefined when none runs. A daemon that is up but refuses this
+ * connection (full, or over a cap) or does not answer in time is running: that is thrown, never
+ * reported as "not running".
+ */
 async function connectIfRunning(): Promise<Client | undefined> {
   try {
     // As the caller's own identity: an agent's MAESTRO_TOKEN must not stop the daemon.
     return await reachDaemon({ autostart: false, token: process.env.MAESTRO_TOKEN || undefined });
   } catch (err) {
-    if (err instanceof MaestroError && err.code === "unavailable") return undefined;
+    if (err instanceof MaestroError && err.details?.no_daemon === true) return undefined;
     if (isNoDaemon(err)) return undefined;
     throw err;
   }
 }
 
+/** The pid of a daemon that refused us for a connection limit (it runs, but is full for us). */
+function fullDaemonPid(err: unknown): number | undefined {
+  const pid = err instanceof MaestroError && err.details?.limit !== undefined ? err.details.daemon_pid : undefined;
+  return typeof pid === "number" ? pid : undefined;
+}
+
 async function start(): Promise<void> {
-  const running = await connectIfRunning();
+  let running: Client | undefined;
+  try {
+    running = await connectIfRunning();
+  } catch (err) {
+    const pid = fullDaemonPid(err);
+    if (pid === undefined) throw err;
+    out(`daemon already running (pid ${pid}), but full: ${(err as Error).message}\n`);
+    return;
+  }
   if (running) {
     out(`daemon already running (pid ${(await running.welcome).pid})\n`);
     running.close();
@@ -110,7 +129,18 @@ async function stop(verbose: boolean, force: boolean): Promise<void> {
 }
 
 async function status(json: boolean): Promise<void> {
-  const client = await connectIfRunning();
+  let client: Client | undefined;
+  try {
+    client = await connectIfRunning();
+  } catch (err) {
+    const pid = fullDaemonPid(err);
+    if (pid === undefined) throw err;
+    const e = err as MaestroError;
+    if (json) printJson({ running: true, pid, full: true, limit: e.details?.limit, reason: e.message });
+    else out(`running  pid ${pid}, full for this connection: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+    return;
+  }
   if (!client) {
     const paths = resolvePaths();
     if (json) printJson({ running: false, socket: paths.socket, home: paths.home });

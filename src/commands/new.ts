@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb, many, type VerbMeta } from "../cli/verb.ts";
+import { checkCommandSize } from "../protocol/command-limits.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import { checkName } from "../protocol/names.ts";
 import type { NotifyMode, RestartPolicy } from "../protocol/requests.ts";
@@ -42,6 +43,7 @@ export default defineVerb({
     if (a.attach && !process.stdin.isTTY) {
       throw new MaestroError("usage", "new --attach needs a terminal: stdin is not a TTY; nothing was created (drop --attach, then use `maestro peek` and `maestro type`)");
     }
+    checkCommandSize(command);
     const stdout = process.stdout;
     const r = await ask("new", {
       name,

@@ -168,7 +168,8 @@ export interface Requests extends SessionRequests {
   reply: { args: ReplyArgs; result: SendResult };
   "message.wait": { args: WaitArgs; result: WaitResult };
   inbox: { args: InboxArgs; result: MessageView[] };
-  read: { args: { ids: string[] }; result: MessageView[] };
+  /** `mark: false` shows without marking (read --save-attachments marks only what it saved). */
+  read: { args: { ids: string[]; mark?: boolean }; result: MessageView[] };
   ack: { args: { ids: string[] }; result: { acked: string[] } };
   thread: { args: { id: string }; result: MessageView[] };
   history: { args: HistoryArgs; result: MessageView[] };
@@ -470,7 +471,12 @@ export const REQUESTS = {
     result:
       "`MessageView[]` (`fresh`: only messages not yet delivered; `name`: another's inbox, operator only, marks nothing). With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL",
   }),
-  read: spec({ section: "messages", args: z.strictObject({ ids: strings(L.MAX_IDS) }), access: anyone, result: "`MessageView[]`; marks them read" }),
+  read: spec({
+    section: "messages",
+    args: z.strictObject({ ids: strings(L.MAX_IDS), mark: bool().optional() }),
+    access: anyone,
+    result: "`MessageView[]`, each with `expired: boolean` (its TTL has run out: not marked read, status `expired`); marks them read unless `mark: false` (a client saving attachments marks after they are saved)",
+  }),
   ack: spec({ section: "messages", args: z.strictObject({ ids: strings(L.MAX_IDS) }), access: anyone, result: "`{acked: [id]}`" }),
   thread: spec({ section: "messages", args: z.strictObject({ id: nonEmpty() }), access: anyone, result: "`MessageView[]`" }),
   history: spec({
@@ -535,6 +541,14 @@ export const REQUESTS = {
     result: "`{}`, then a stream carrying one EVENT and END",
   }),
 } as const satisfies { [T in RequestType]: RequestSpec };
+
+/**
+ * The table accepts everything a well-typed client sends: a request type whose schema and
+ * argument type disagree stops the build here, naming it.
+ */
+type Disagreeing = { [T in RequestType]: Required<ArgsOf<T>> extends Required<z.input<(typeof REQUESTS)[T]["args"]>> ? (Required<z.input<(typeof REQUESTS)[T]["args"]>> extends Required<ArgsOf<T>> ? never : T) : T }[RequestType];
+const tableAgrees: [Disagreeing] extends [never] ? true : Disagreeing = true;
+void tableAgrees;
 
 /** What a request's arguments are once checked. */
 export type CheckedArgs<T extends RequestType> = z.output<(typeof REQUESTS)[T]["args"]>;

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { isAbsolute } from "node:path";
+import { checkCommandSize } from "../../protocol/command-limits.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName, RESERVED_NAMES } from "../../protocol/names.ts";
 import type { NotifyMode, RestartPolicy } from "../../protocol/requests.ts";
@@ -18,6 +19,7 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
   if (RESERVED_NAMES.has(name)) throw new MaestroError("usage", `"${name}" is reserved; choose another name`);
   const command = optStrings(args, "command");
   if (command.length === 0 || command[0] === "") throw new MaestroError("usage", "no command given");
+  checkCommandSize(command);
   const cwd = optString(args, "cwd") ?? broker.paths.home;
   if (!isAbsolute(cwd) || !isDir(cwd)) throw new MaestroError("usage", `--cwd ${cwd} is not a directory`);
   const extra: Record<string, string> = {};

@@ -167,6 +167,7 @@ function checkAttachments(config: Config, raw: unknown): { name: string; bytes: 
       throw new MaestroError("usage", `send: invalid attachment name ${JSON.stringify(name)}`);
     }
     refuseControls("attachment name", name, "rename the file");
+    checkAttachmentNameBytes(name);
     if (typeof data !== "string") throw new MaestroError("usage", `send: attachment ${name} has no data`);
     const bytes = Buffer.from(data, "base64");
     if (bytes.byteLength > config.limits.attachment_bytes) {
@@ -187,4 +188,17 @@ function refuseControls(what: string, value: string, fix: string): void {
   if (CONTROL_RE.test(value)) {
     throw new MaestroError("usage", `send: ${what} "${visible(value)}" contains a line break or other control character; ${fix}`);
   }
+}
+
+/** Most file systems take at most 255 bytes per name: a longer one could never be saved. */
+export const MAX_ATTACHMENT_NAME_BYTES = 255;
+
+/** An attachment name's length in bytes (UTF-8), not UTF-16 units: what a file system counts. */
+function checkAttachmentNameBytes(name: string): void {
+  const bytes = Buffer.byteLength(name, "utf8");
+  if (bytes <= MAX_ATTACHMENT_NAME_BYTES) return;
+  throw new MaestroError(
+    "usage",
+    `send: attachment name ${JSON.stringify(`${[...name].slice(0, 24).join("")}…`)} is ${bytes} bytes in UTF-8, over the limit of ${MAX_ATTACHMENT_NAME_BYTES}; rename the file`,
+  );
 }
