@@ -59,6 +59,8 @@ export class Connection implements ClientHandle, StreamTransport {
   private refusal: { code: ErrorCode; message: string } | undefined;
   /** From SO_PEERCRED, where the kernel says. */
   peerPid: number | undefined;
+  /** When the connection was accepted: a peer pid whose process started later was reused. */
+  private readonly openedAt = performance.now();
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
@@ -180,7 +182,8 @@ export class Connection implements ClientHandle, StreamTransport {
       return;
     }
     try {
-      this.who = authenticate(this.broker, hello.token, this.peerPid);
+      const peer = this.peerPid === undefined ? undefined : { pid: this.peerPid, connectedMsAgo: performance.now() - this.openedAt };
+      this.who = authenticate(this.broker, hello.token, peer);
     } catch (err) {
       const e = err instanceof MaestroError ? err : new MaestroError("internal", String(err));
       this.broker.audit.record(`connection ${this.id}`, "auth", "", "denied", e.message);

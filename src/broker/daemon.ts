@@ -12,6 +12,7 @@ import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
+import { peerPidSupported } from "./peer.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
 import { BlobStore } from "./blobs.ts";
@@ -64,6 +65,9 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   // that loses the start-up race should exit without paying for it.
   const { Sessions } = await import("../pty/registry.ts");
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
+  // Pinning needs the peer's pid (SO_PEERCRED) and the daemon as subreaper; both are Linux's.
+  const pinning = peerPidSupported() && sessions.adoptOrphans();
+  if (!pinning) log.warn("this platform cannot tie a connection to the session it comes from; sessions get their token in MAESTRO_TOKEN");
   const blobs = new BlobStore(paths.home);
   const writer = new Writer(store.db);
   const metrics = new Metrics();
@@ -83,7 +87,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     startedAt: new Date(),
     sessions,
     clients,
-    sessionOfProcess: (pid) => sessions.sessionOfProcess(pid),
+    sessionOfProcess: (pid, ago) => sessions.sessionOfProcess(pid, ago),
+    pinning,
     register: (c) => clients.add(c),
     unregister: (c) => clients.delete(c),
     shutdown(reason) {

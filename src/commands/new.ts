@@ -44,6 +44,8 @@ export default defineVerb({
       name,
       command,
       cwd: resolve(a.cwd ?? "."),
+      // The program starts with our environment, as if run here; the daemon drops our token.
+      environ: Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])),
       env: repeated(rawArgs, "env"),
       ...(a.notify !== undefined ? { notify: a.notify as "none" } : {}),
       ...(a.restart !== undefined ? { restart: a.restart as "no" } : {}),

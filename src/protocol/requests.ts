@@ -176,7 +176,12 @@ export interface NewArgs {
   command: string[];
   /** Absolute working directory; the client sends its own by default. */
   cwd?: string;
-  /** `K=V` pairs added to the daemon's environment. */
+  /**
+   * The caller's whole environment as `K=V` (the client sends its own): the program starts with
+   * it, as if run where `new` was typed. Absent: the daemon's (which is kept minimal).
+   */
+  environ?: string[];
+  /** `K=V` pairs added on top (`--env`). */
   env?: string[];
   notify?: NotifyMode;
   restart?: RestartPolicy;
