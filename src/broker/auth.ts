@@ -10,11 +10,16 @@ import type { Broker } from "./types.ts";
 export const OPERATOR: Identity = { name: "operator", kind: "operator" };
 
 /**
- * A process inside a maestro session is that session: with no token it is not the operator, and
- * a token of another identity is refused. Everything else authenticates by token as usual.
+ * A process that comes from a maestro session is that session: with no token it is not the
+ * operator, and a token of another identity is refused. One that comes from a session that can
+ * no longer be named is refused outright. Everything else authenticates by token as usual.
  */
-export function authenticate(broker: Broker, token: string | undefined, peerPid?: number): Identity {
-  const session = peerPid === undefined ? undefined : broker.sessionOfProcess(peerPid);
+export function authenticate(broker: Broker, token: string | undefined, peer?: { pid: number; connectedMsAgo: number }): Identity {
+  const pin = peer === undefined ? undefined : broker.sessionOfProcess(peer.pid, peer.connectedMsAgo);
+  if (pin && "refused" in pin) {
+    throw new MaestroError("forbidden", `refused: this process ${pin.refused}; a process started in a maestro session may act only as that session`);
+  }
+  const session = pin?.session;
   if (session) {
     const who = token === undefined ? session : broker.store.identities.authenticate(token);
     if (who?.name !== session.name) {

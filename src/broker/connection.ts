@@ -79,6 +79,8 @@ export class Connection implements ClientHandle, StreamTransport {
     this.limits = limits;
     this.slot = got;
   }
+  /** When the connection was accepted: a peer pid whose process started later was reused. */
+  private readonly openedAt = performance.now();
 
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
@@ -205,7 +207,8 @@ export class Connection implements ClientHandle, StreamTransport {
     }
     let who: Identity;
     try {
-      who = authenticate(this.broker, hello.token, this.peerPid);
+      const peer = this.peerPid === undefined ? undefined : { pid: this.peerPid, connectedMsAgo: performance.now() - this.openedAt };
+      who = authenticate(this.broker, hello.token, peer);
     } catch (err) {
       this.deny(`connection ${this.id}`, err instanceof MaestroError ? err : new MaestroError("internal", String(err)));
       return;

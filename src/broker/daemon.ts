@@ -12,6 +12,7 @@ import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
+import { peerPidSupported } from "./peer.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
 import { damagedStoreError } from "./storage-errors.ts";
@@ -71,6 +72,9 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const sessions = new Sessions(config.sessions, join(paths.home, "logs"), (level, msg) => log[level](msg));
   // No session outlives its daemon: the identities of the last daemon's sessions leave `*`.
   store.identities.retireSessions();
+  // Pinning needs the peer's pid (SO_PEERCRED) and the daemon as subreaper; both are Linux's.
+  const pinning = peerPidSupported() && sessions.adoptOrphans();
+  if (!pinning) log.warn("this platform cannot tie a connection to the session it comes from; sessions get their token in MAESTRO_TOKEN");
   const blobs = new BlobStore(paths.home);
   const writer = new Writer(store.db);
   const metrics = new Metrics();
@@ -91,7 +95,8 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     startedAt: new Date(),
     sessions,
     clients,
-    sessionOfProcess: (pid) => sessions.sessionOfProcess(pid),
+    sessionOfProcess: (pid, ago) => sessions.sessionOfProcess(pid, ago),
+    pinning,
     lastSeen,
     register: (c) => {
       clients.add(c);

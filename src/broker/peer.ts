@@ -63,3 +63,8 @@ export function peerCheckSupported(): boolean {
   if (lookup === undefined) lookup = load();
   return lookup !== null;
 }
+
+/** The kernel names the peer's pid (Linux), which is what ties a connection to a session. */
+export function peerPidSupported(): boolean {
+  return process.platform === "linux" && peerCheckSupported();
+}

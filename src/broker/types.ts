@@ -30,10 +30,13 @@ export interface Broker {
   /** When a connection of each identity last said hello or closed, since the daemon started (epoch ms). */
   readonly lastSeen: ReadonlyMap<string, number>;
   /**
-   * The session whose process tree holds the connecting process `pid`, if any: such a connection
-   * may act only as that session, token or not. Walks /proc only while sessions exist.
+   * The session the connecting process `pid` comes from (such a connection may act only as that
+   * session, token or not), a refusal when it comes from one that cannot be named, or undefined
+   * for a process outside every session. Reads /proc only once a session has run.
    */
-  sessionOfProcess(pid: number): Identity | undefined;
+  sessionOfProcess(pid: number, connectedMsAgo: number): { session: Identity } | { refused: string } | undefined;
+  /** Sessions' processes are known by the kernel (Linux): their environments carry no token. */
+  readonly pinning: boolean;
   /** Stops the daemon cleanly after the current tick. */
   shutdown(reason: string): void;
 }

@@ -18,7 +18,7 @@ export async function startDaemon(paths: Paths): Promise<void> {
   const child = spawn(cmd!, [...args, "daemon"], {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MAESTRO_DAEMON_BACKGROUND: "1" },
+    env: { ...daemonEnvironment(process.env), MAESTRO_DAEMON_BACKGROUND: "1" },
   });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -47,6 +47,21 @@ export async function startDaemon(paths: Paths): Promise<void> {
     child.stderr!.destroy();
     child.unref();
   }
+}
+
+/**
+ * What a daemon inherits from whichever client started it: only what it needs to find its files
+ * and run programs. Everything else — an agent's MAESTRO_TOKEN, API keys, the caller's whole
+ * shell — stays out; sessions get the environment of the client that creates them instead.
+ */
+const DAEMON_ENV = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "TZ", "TMPDIR", "XDG_RUNTIME_DIR", "MAESTRO_HOME", "MAESTRO_SOCKET", "MAESTRO_CONFIG", "MAESTRO_LOG_LEVEL"];
+
+export function daemonEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (DAEMON_ENV.includes(k) || k.startsWith("LC_"))) out[k] = v;
+  }
+  return out;
 }
 
 async function answers(socket: string): Promise<boolean> {

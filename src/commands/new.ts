@@ -49,6 +49,8 @@ export default defineVerb({
       name,
       command,
       cwd: resolve(a.cwd ?? "."),
+      // The program starts with our environment, as if run here; the daemon drops our token.
+      environ: Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])),
       env: many(a, "env"),
       ...(a.notify !== undefined ? { notify: a.notify as NotifyMode } : {}),
       ...(a.restart !== undefined ? { restart: a.restart as RestartPolicy } : {}),

@@ -6,7 +6,7 @@ import { defineVerb } from "../cli/verb.ts";
 export default defineVerb({
   meta: {
     name: "whoami",
-    description: "Print the identity this process acts as (set by MAESTRO_TOKEN; none means the operator)",
+    description: "Print the identity this process acts as (inside a session: that session; else MAESTRO_TOKEN; neither: the operator)",
     examples: ["maestro whoami", "MAESTRO_TOKEN=mst_… maestro whoami --json"],
   },
   args: {

@@ -200,7 +200,12 @@ export interface NewArgs {
   command: string[];
   /** Absolute working directory; the client sends its own by default. */
   cwd?: string;
-  /** `K=V` pairs added to the daemon's environment. */
+  /**
+   * The caller's whole environment as `K=V` (the client sends its own): the program starts with
+   * it, as if run where `new` was typed. Absent: the daemon's (which is kept minimal).
+   */
+  environ?: string[];
+  /** `K=V` pairs added on top (`--env`). */
   env?: string[];
   notify?: NotifyMode;
   restart?: RestartPolicy;
@@ -502,6 +507,7 @@ export const REQUESTS = {
       name: name(),
       command: strings(4096),
       cwd: str().optional(),
+      environ: strings(65_536).optional(),
       env: strings(4096).optional(),
       notify: oneOf(["none", "inject"]).optional(),
       restart: oneOf(["no", "on-failure", "always"]).optional(),

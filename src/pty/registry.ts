@@ -2,17 +2,23 @@
  * Every session the daemon owns, by name. Sessions die with the daemon: on shutdown each program
  * is hung up on (then killed) and each PTY closed.
  */
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import type { Attachment } from "./attachment.ts";
+import { Lineage } from "./lineage.ts";
+import { becomeSubreaper, reapAdopted } from "./reaper.ts";
 import { Session, type SessionLimits, type SessionSpec } from "./session.ts";
 
 export class Sessions {
   private readonly byName = new Map<string, Session>();
   /** Attached clients by `<connection>:<stream>`, for `resize`. */
   readonly attachments = new Map<string, Attachment>();
+
+  private readonly lineage = new Lineage<Session>(process.pid);
+  /** Set by the daemon: sessions' processes are told apart by the kernel, not by a token. */
+  pinning = false;
 
   constructor(
     private readonly limits: SessionLimits,
@@ -46,7 +52,10 @@ export class Sessions {
   /** Spawns and registers a session; throws with nothing registered if it cannot start. */
   create(spec: Omit<SessionSpec, "logPath">, log: boolean): Session {
     if (log) mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
-    const session = new Session({ ...spec, ...(log ? { logPath: this.logPath(spec.name) } : {}) }, this.limits, this.log);
+    const session = new Session({ ...spec, ...(log ? { logPath: this.logPath(spec.name) } : {}) }, this.limits, this.log, {
+      spawned: (s, pid) => this.lineage.spawned(s, pid),
+      exited: (pid) => this.lineage.exited(pid),
+    });
     try {
       session.spawn();
     } catch (err) {
@@ -58,26 +67,26 @@ export class Sessions {
   }
 
   /**
-   * The session a connecting process belongs to, if any: its kernel session id is a session
-   * program's pid (Bun starts each program as a session leader, and children inherit the id), or
-   * one of its ancestors is a session program (a child that called setsid). Reads /proc only while
-   * sessions run; a process that both left the session and was re-parented escapes (SPEC §8 notes).
+   * The session a connecting process belongs to: `{ session }`, `{ refused }` when it descends
+   * from a session that is gone (removed) or can no longer be told, or undefined for a process
+   * outside every session. See lineage.ts for how, and docs/security.md for what that proves.
    */
-  sessionOfProcess(pid: number): Identity | undefined {
-    if (this.byName.size === 0) return undefined;
-    const byPid = new Map<number, string>();
-    for (const s of this.byName.values()) if (s.running) byPid.set(s.pid, s.name);
-    if (byPid.size === 0) return undefined;
-    const first = procStat(pid);
-    const bySid = first && byPid.get(first.sid);
-    if (bySid) return { name: bySid, kind: "session" };
-    let at = first;
-    for (let depth = 0; at && at.pid > 1 && depth < 64; depth++) {
-      const name = byPid.get(at.pid);
-      if (name) return { name, kind: "session" };
-      at = procStat(at.ppid);
-    }
-    return undefined;
+  sessionOfProcess(pid: number, connectedMsAgo: number): { session: Identity } | { refused: string } | undefined {
+    const tie = this.lineage.identify(pid, connectedMsAgo);
+    if (tie === undefined || "refused" in tie) return tie;
+    const name = tie.owner.name;
+    if (this.byName.get(name) !== tie.owner) return { refused: `comes from session ${name}, which was removed` };
+    return { session: { name, kind: "session" } };
+  }
+
+  /**
+   * Linux: the daemon becomes the subreaper of everything its sessions start, so nothing they
+   * start can leave its ancestry, and reaps the orphans that hands it. False where unsupported.
+   */
+  adoptOrphans(): boolean {
+    if (!becomeSubreaper()) return false;
+    process.on("SIGCHLD", () => reapAdopted((pid) => this.lineage.running(pid)));
+    return true;
   }
 
   async remove(name: string): Promise<void> {
@@ -91,19 +100,6 @@ export class Sessions {
     this.byName.clear();
     await Promise.all(all.map((s) => s.destroy(graceMs)));
   }
-}
-
-/** A process's parent and session ids from /proc/<pid>/stat, or undefined if it is gone. */
-function procStat(pid: number): { pid: number; ppid: number; sid: number } | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp session …
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { pid, ppid: Number(f[1]), sid: Number(f[3]) };
 }
 
 /**

@@ -30,6 +30,12 @@ export interface SessionLimits {
   scrollback_lines: number;
 }
 
+/** Told of every program the session runs and of Bun reaping it (see lineage.ts). */
+export interface ProgramWatch {
+  spawned(session: Session, pid: number): void;
+  exited(pid: number): void;
+}
+
 export type SessionEvent = { type: "output"; bytes: Uint8Array } | { type: "exit"; code: number | null; signal: string | null; restarting: boolean };
 
 /** Parse at most this much per tick: a few ms of work, then the relay again. */
@@ -91,6 +97,7 @@ export class Session {
     readonly spec: SessionSpec,
     limits: SessionLimits,
     private readonly onLog: (level: "info" | "warn", msg: string) => void,
+    private readonly watch?: ProgramWatch,
   ) {
     this.cols = spec.cols;
     this.rows = spec.rows;
@@ -121,8 +128,12 @@ export class Session {
         data: (_t, bytes) => this.onOutput(bytes),
         exit: () => this.onEof(),
       },
-      onExit: (_p, code, signal) => this.onExit(code, signal === null ? null : String(signal)),
+      onExit: (p, code, signal) => {
+        this.watch?.exited(p.pid);
+        this.onExit(code, signal === null ? null : String(signal));
+      },
     });
+    this.watch?.spawned(this, proc.pid);
     this.term = proc.terminal;
     this.proc = proc;
     this.pid = proc.pid;

@@ -14,8 +14,8 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   const session = broker.sessions.get(reqString(args, "name"));
   // From inside the session its own output would be fed back into it without end (tmux refuses
   // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs.
-  const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid);
-  if (inside?.name === session.name) {
+  const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid, 0);
+  if (inside !== undefined && "session" in inside && inside.session.name === session.name) {
     throw new MaestroError("forbidden", `cannot attach to ${session.name} from inside it: its output would loop into itself; use another terminal (\`maestro peek ${session.name}\` shows its screen)`);
   }
   const readOnly = optBool(args, "read_only");

@@ -41,19 +41,19 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
   const limit = broker.config.sessions.max_sessions;
   if (sessions.size >= limit) throw new MaestroError("forbidden", `the daemon already runs ${limit} sessions (sessions.max_sessions)`);
 
-  // The child's environment: the daemon's, minus other identities' secrets, plus ours.
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("MAESTRO_")) env[k] = v;
+  const env = baseEnvironment(args);
   Object.assign(env, { TERM: "xterm-256color" }, extra);
   // Everything checkable is checked before the identity is issued: a bad command leaves nothing.
   resolveCommand(command[0]!, cwd, env.PATH);
   const existed = broker.store.identities.get(name) !== undefined;
   const token = broker.store.identities.issue(name, "session", true);
+  // Where the kernel ties the session's processes to it (Linux), its token would only be a secret
+  // for its neighbours to read from /proc/<pid>/environ: it is not handed out at all.
   Object.assign(env, {
     MAESTRO_SESSION: name,
-    MAESTRO_TOKEN: token,
     MAESTRO_SOCKET: broker.paths.socket,
     MAESTRO_HOME: broker.paths.home,
+    ...(broker.pinning ? {} : { MAESTRO_TOKEN: token }),
   });
   try {
     const s = sessions.create({ name, command, cwd, env, notify, restart, cols, rows }, optBool(args, "log"));
@@ -66,6 +66,28 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
     throw err;
   }
 };
+
+/** Never passed on from the caller: its identity, and the daemon's own switch. */
+const NOT_INHERITED = ["MAESTRO_TOKEN", "MAESTRO_SESSION", "MAESTRO_DAEMON_BACKGROUND"];
+
+/**
+ * The environment the program starts from: the caller's (as if run where `new` was typed), or
+ * for a client that sends none the daemon's own minus every MAESTRO_* variable.
+ */
+function baseEnvironment(args: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (args.environ === undefined || args.environ === null) {
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("MAESTRO_")) env[k] = v;
+    return env;
+  }
+  for (const pair of optStrings(args, "environ")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || pair.includes("\0")) throw new MaestroError("usage", `environ: ${JSON.stringify(pair.slice(0, 40))} is not K=V`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  for (const k of NOT_INHERITED) delete env[k];
+  return env;
+}
 
 function isDir(path: string): boolean {
   try {
