@@ -23,7 +23,7 @@ rows: ${ROWS.map((r) => r.id).join(", ")}`;
 function parseArgs(argv: string[]): Options {
   const opts: Options = { json: false, quick: false, only: [] };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === "--json") opts.json = true;
     else if (arg === "--quick") opts.quick = true;
     else if (arg === "--only" || arg.startsWith("--only=")) {

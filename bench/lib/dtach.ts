@@ -16,10 +16,10 @@ export interface DtachSession {
 /** `dtach -n <sock> -Ez <cmd…>`: no detach character, no suspend key, like an untouched pty. */
 export async function startDtach(scope: Scope, sock: string, cmd: string[]): Promise<DtachSession> {
   await mustRun(["dtach", "-n", sock, "-Ez", ...cmd], { timeoutMs: 5_000 });
-  const isMaster = (argv: string[]) => basename(argv[0]) === "dtach" && argv[2] === sock;
+  const isMaster = (argv: string[]) => basename(argv[0] ?? "") === "dtach" && argv[2] === sock;
   let pids: number[] = [];
   await waitFor(`the dtach master for ${sock}`, () => (pids = findPids(isMaster)).length === 1);
-  const pid = pids[0];
+  const pid = pids[0]!;
   scope.defer(`stop dtach ${sock}`, () => terminate(pid));
   return { sock, pid };
 }

@@ -45,7 +45,7 @@ export async function startRedis(scope: Scope): Promise<RedisServer> {
     return (await cli("ping")).stdout.trim() === "PONG";
   });
   // The comparison is only fair against a durable Redis: check the server took the settings.
-  for (const [key, want] of [["appendonly", "yes"], ["appendfsync", "everysec"]]) {
+  for (const [key, want] of [["appendonly", "yes"], ["appendfsync", "everysec"]] as const) {
     const got = (await cli("config", "get", key)).stdout.trim().split("\n")[1];
     if (got !== want) throw new Error(`redis-server runs with ${key}=${got}, not ${want}`);
   }

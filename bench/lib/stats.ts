@@ -5,7 +5,7 @@ export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error("percentile of no samples");
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 export function median(samples: readonly number[]): number {
