@@ -5,7 +5,8 @@
  */
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
-import { describeArgsIssue, REQUESTS, type CheckedArgs, type RequestType } from "../protocol/requests.ts";
+import { describeArgsIssue } from "../protocol/fields.ts";
+import { REQUESTS, type CheckedArgs, type RequestType } from "../protocol/requests.ts";
 import { requireOperator } from "./auth.ts";
 
 export function checkRequest<T extends RequestType>(type: T, args: unknown, who: Identity): CheckedArgs<T> {

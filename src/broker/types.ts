@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import type { ErrorCode } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import type { Paths } from "../protocol/paths.ts";
-import type { RequestType, ResultOf } from "../protocol/requests.ts";
+import type { CheckedArgs, RequestType, ResultOf } from "../protocol/requests.ts";
 import type { Sessions } from "../pty/registry.ts";
 import type { Audit } from "./audit.ts";
 import type { BlobStore } from "./blobs.ts";
@@ -64,12 +64,7 @@ export interface HandlerContext {
   openStream(): ServerStream;
 }
 
-/**
- * Arguments arrive off the wire unchecked, so a handler sees them as a plain record and reads them
- * through ./args.ts; `ArgsOf<T>` is what a well-behaved client sends.
- */
-export type WireArgs = Record<string, unknown>;
-
-export type Handler<T extends RequestType> = (ctx: HandlerContext, args: WireArgs) => ResultOf<T> | Promise<ResultOf<T>>;
+/** A handler gets its arguments already checked against the request table (./checked.ts). */
+export type Handler<T extends RequestType> = (ctx: HandlerContext, args: CheckedArgs<T>) => ResultOf<T> | Promise<ResultOf<T>>;
 
 export type HandlerTable = { [T in RequestType]: Handler<T> };

@@ -1,9 +1,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { Attachment } from "../../pty/attachment.ts";
-import { optBool, optInt, optString, reqString } from "../args.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
-import { MAX_COLS, MAX_ROWS } from "./new.ts";
 
 /**
  * Turns the request into a stream: the restored screen, then live output as DATA; client DATA is
@@ -11,19 +9,19 @@ import { MAX_COLS, MAX_ROWS } from "./new.ts";
  */
 export const attach: Handler<"attach"> = (ctx, args) => {
   const { broker, client } = ctx;
-  const session = broker.sessions.get(reqString(args, "name"));
+  const session = broker.sessions.get(args.name);
   // From inside the session its own output would be fed back into it without end (tmux refuses
   // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs.
   const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid, 0);
   if (inside !== undefined && "session" in inside && inside.session.name === session.name) {
     throw new MaestroError("forbidden", `cannot attach to ${session.name} from inside it: its output would loop into itself; use another terminal (\`maestro peek ${session.name}\` shows its screen)`);
   }
-  const readOnly = optBool(args, "read_only");
+  const readOnly = args.read_only === true;
   if (!readOnly) requireSessionControl(client.identity, session.name, "attach to (use --read-only to watch)");
-  const cols = optInt(args, "cols", 1, MAX_COLS) ?? session.cols;
-  const rows = optInt(args, "rows", 1, MAX_ROWS) ?? session.rows;
-  const history = optInt(args, "history", 0, 1_000_000) ?? broker.config.sessions.attach_history_lines;
-  const tty = optString(args, "tty");
+  const cols = args.cols ?? session.cols;
+  const rows = args.rows ?? session.rows;
+  const history = args.history ?? broker.config.sessions.attach_history_lines;
+  const tty = args.tty;
   const cfg = broker.config.sessions;
   if (session.clients.size >= cfg.max_clients) {
     throw new MaestroError("forbidden", `session "${session.name}" already has ${cfg.max_clients} clients (sessions.max_clients)`);

@@ -1,13 +1,12 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import type { Attachment } from "../../protocol/message.ts";
-import { reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Handler } from "../types.ts";
 
 /** An attachment's bytes, for someone who can see a message that carries it. */
 export const blobGet: Handler<"blob.get"> = async ({ broker, client }, args) => {
-  const m = visibleMessage(broker.store, client.identity, reqString(args, "message"));
-  const sha = reqString(args, "sha256");
+  const m = visibleMessage(broker.store, client.identity, args.message);
+  const sha = args.sha256;
   const att = (JSON.parse(m.attachments ?? "[]") as Attachment[]).find((a) => a.sha256 === sha);
   if (!att) throw new MaestroError("not_found", `message has no attachment ${sha.slice(0, 12)}…`);
   const bytes = await broker.blobs.get(sha);

@@ -1,4 +1,3 @@
-import { optInt } from "../args.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
 
@@ -6,6 +5,6 @@ import type { Handler } from "../types.ts";
 export const dead: Handler<"dead"> = ({ broker, client }, args) => {
   const me = client.identity;
   return broker.store.messages
-    .dead(me.kind === "operator" ? undefined : me.name, optInt(args, "limit", 1, 10_000) ?? 100)
+    .dead(me.kind === "operator" ? undefined : me.name, args.limit ?? 100)
     .map((r) => messageView(r, r));
 };

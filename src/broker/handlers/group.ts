@@ -1,14 +1,13 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName } from "../../protocol/names.ts";
-import { optString, optStrings, reqString } from "../args.ts";
 import { requireOperator } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
 export const group: Handler<"group"> = async ({ broker, client }, args) => {
-  const action = reqString(args, "action");
+  const action = args.action;
   const store = broker.store;
   if (action === "ls") {
-    const name = optString(args, "name");
+    const name = args.name;
     const groups = store.messages.groups();
     if (name === undefined) return { groups };
     const one = groups.find((g) => g.name === checkName(name, "group name"));
@@ -17,8 +16,9 @@ export const group: Handler<"group"> = async ({ broker, client }, args) => {
   }
   if (action !== "add" && action !== "rm") throw new MaestroError("usage", `group: unknown action "${action}"; use add, rm or ls`);
   requireOperator(client.identity, "change groups");
-  const name = checkName(reqString(args, "name").replace(/^@/, ""), "group name");
-  const members = optStrings(args, "members").map((m) => checkName(m, "member name"));
+  if (args.name === undefined) throw new MaestroError("usage", `group ${action}: name the group`);
+  const name = checkName(args.name.replace(/^@/, ""), "group name");
+  const members = (args.members ?? []).map((m) => checkName(m, "member name"));
   if (action === "add") {
     if (members.length === 0) throw new MaestroError("usage", "group add: name at least one member");
     const unknown = members.filter((m) => !store.identities.get(m));

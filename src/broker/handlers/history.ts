@@ -1,4 +1,3 @@
-import { optInt, optString } from "../args.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
 
@@ -8,10 +7,10 @@ export const history: Handler<"history"> = ({ broker, client }, args) => {
   return broker.store.messages
     .history({
       party: me.kind === "operator" ? undefined : me.name,
-      from: optString(args, "from"),
-      to: optString(args, "to"),
-      sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,
-      limit: optInt(args, "limit", 1, 10_000) ?? 50,
+      from: args.from,
+      to: args.to,
+      sinceId: (args.since ?? 0) * 1024,
+      limit: args.limit ?? 50,
     })
     .map((m) => messageView(m, broker.store.messages.delivery(me.name, m.id)));
 };

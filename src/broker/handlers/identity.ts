@@ -2,14 +2,11 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName } from "../../protocol/names.ts";
 import type { IdentityInfo } from "../../protocol/requests.ts";
-import { reqString } from "../args.ts";
-import { requireOperator } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
 const iso = (t: number | undefined | null) => (t === undefined || t === null ? null : new Date(t).toISOString());
 
 export const identityLs: Handler<"identity.ls"> = ({ broker, client }) => {
-  requireOperator(client.identity, "list identities");
   const online = new Set([...broker.clients].map((c) => c.identity.name));
   return broker.store.identities.list().map((id): IdentityInfo => {
     let session: IdentityInfo["session"] = null;
@@ -27,8 +24,7 @@ export const identityLs: Handler<"identity.ls"> = ({ broker, client }) => {
  * sent or received stay in the history.
  */
 export const identityRm: Handler<"identity.rm"> = async ({ broker, client }, args) => {
-  requireOperator(client.identity, "remove identities");
-  const name = checkName(reqString(args, "name"), "identity name");
+  const name = checkName(args.name, "identity name");
   const id = broker.store.identities.get(name);
   if (!id) throw new MaestroError("not_found", `no identity "${name}": see \`maestro identity ls\``);
   if (id.kind === "operator") throw new MaestroError("usage", "the operator identity cannot be removed: it is the socket's owner");

@@ -1,6 +1,5 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName } from "../../protocol/names.ts";
-import { optBool, optInt, optString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Subscriber } from "../messaging/router.ts";
 import { messageView } from "../views.ts";
@@ -12,17 +11,17 @@ const FOLLOW_HIGH_WATER = 1024 * 1024;
 export const inbox: Handler<"inbox"> = async (ctx, args) => {
   const { broker, client } = ctx;
   const me = client.identity;
-  const name = optString(args, "name") ?? me.name;
+  const name = args.name ?? me.name;
   checkName(name, "identity name");
   const own = name === me.name;
   if (!own && me.kind !== "operator") throw new MaestroError("forbidden", `only the operator may look at ${name}'s inbox`);
   if (!broker.store.identities.get(name)) throw new MaestroError("not_found", `no identity "${name}"`);
-  const thread = optString(args, "thread");
+  const thread = args.thread;
 
-  if (optBool(args, "follow")) {
+  if (args.follow) {
     if (!own) throw new MaestroError("usage", "inbox --follow follows your own inbox only");
     // The stream pushes (and marks delivered) everything owed: a filter would be silently ignored.
-    const filters = ["from", "thread", "since", "limit"].filter((f) => args[f] !== undefined && args[f] !== null);
+    const filters = (["from", "thread", "since", "limit"] as const).filter((f) => args[f] !== undefined);
     if (filters.length > 0) {
       throw new MaestroError("usage", `inbox --follow streams every message; it takes no ${filters.map((f) => `--${f}`).join(", ")} (filter the JSON lines instead)`);
     }
@@ -54,13 +53,13 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
 
   const rows = broker.store.messages.inbox({
     recipient: name,
-    unreadOnly: optBool(args, "unread"),
-    freshOnly: optBool(args, "fresh"),
-    from: optString(args, "from"),
+    unreadOnly: args.unread === true,
+    freshOnly: args.fresh === true,
+    from: args.from,
     // any message of the thread names it, not only the first; one the caller cannot see is exit 3
     thread: thread === undefined ? undefined : visibleMessage(broker.store, me, thread).thread_id,
-    sinceId: (optInt(args, "since", 0, 8.64e15) ?? 0) * 1024,
-    limit: optInt(args, "limit", 1, 10_000) ?? 50,
+    sinceId: (args.since ?? 0) * 1024,
+    limit: args.limit ?? 50,
     now: Date.now(),
   });
   if (own) await broker.router.listed(rows);

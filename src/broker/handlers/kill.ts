@@ -1,6 +1,5 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { parseSignal } from "../../pty/signals.ts";
-import { optString, reqString } from "../args.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
@@ -8,9 +7,9 @@ import type { Handler } from "../types.ts";
 const KILL_WAIT_MS = 3000;
 
 export const kill: Handler<"kill"> = async ({ broker, client }, args) => {
-  const session = broker.sessions.get(reqString(args, "name"));
+  const session = broker.sessions.get(args.name);
   requireSessionControl(client.identity, session.name, "kill");
-  const signal = parseSignal(optString(args, "signal") ?? "SIGHUP");
+  const signal = parseSignal(args.signal ?? "SIGHUP");
   if (!session.running) {
     throw new MaestroError(
       "usage",

@@ -3,37 +3,31 @@ import { isAbsolute } from "node:path";
 import { checkCommandSize } from "../../protocol/command-limits.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName, RESERVED_NAMES } from "../../protocol/names.ts";
-import type { NotifyMode, RestartPolicy } from "../../protocol/requests.ts";
+import type { CheckedArgs, NotifyMode, RestartPolicy } from "../../protocol/requests.ts";
 import { resolveCommand } from "../../pty/registry.ts";
-import { optBool, optInt, optString, optStrings } from "../args.ts";
-import { requireOperator } from "../auth.ts";
 import { startInjection } from "../inject.ts";
 import type { Handler } from "../types.ts";
 
-export const MAX_COLS = 1000;
-export const MAX_ROWS = 500;
-
 export const newSession: Handler<"new"> = ({ broker, client }, args) => {
-  requireOperator(client.identity, "create sessions");
-  const name = checkName(optString(args, "name"), "session name");
+  const name = checkName(args.name, "session name");
   if (RESERVED_NAMES.has(name)) throw new MaestroError("usage", `"${name}" is reserved; choose another name`);
-  const command = optStrings(args, "command");
+  const command = args.command;
   if (command.length === 0 || command[0] === "") throw new MaestroError("usage", "no command given");
   checkCommandSize(command);
-  const cwd = optString(args, "cwd") ?? broker.paths.home;
+  const cwd = args.cwd ?? broker.paths.home;
   if (!isAbsolute(cwd) || !isDir(cwd)) throw new MaestroError("usage", `--cwd ${cwd} is not a directory`);
   const extra: Record<string, string> = {};
-  for (const pair of optStrings(args, "env")) {
+  for (const pair of (args.env ?? [])) {
     const eq = pair.indexOf("=");
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) {
       throw new MaestroError("usage", `--env ${JSON.stringify(pair)}: expected K=V with K a variable name`);
     }
     extra[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const notify = oneOf<NotifyMode>(optString(args, "notify") ?? "none", ["none", "inject"], "--notify");
-  const restart = oneOf<RestartPolicy>(optString(args, "restart") ?? "no", ["no", "on-failure", "always"], "--restart");
-  const cols = optInt(args, "cols", 1, MAX_COLS) ?? 80;
-  const rows = optInt(args, "rows", 1, MAX_ROWS) ?? 24;
+  const notify: NotifyMode = args.notify ?? "none";
+  const restart: RestartPolicy = args.restart ?? "no";
+  const cols = args.cols ?? 80;
+  const rows = args.rows ?? 24;
   const sessions = broker.sessions;
   if (sessions.has(name)) {
     throw new MaestroError("usage", `a session named "${name}" already exists; choose another name, or \`maestro rm ${name}\` first`);
@@ -56,7 +50,7 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
     ...(broker.pinning ? {} : { MAESTRO_TOKEN: token }),
   });
   try {
-    const s = sessions.create({ name, command, cwd, env, notify, restart, cols, rows }, optBool(args, "log"));
+    const s = sessions.create({ name, command, cwd, env, notify, restart, cols, rows }, args.log === true);
     if (notify === "inject") startInjection(broker, s);
     broker.log.info(`session ${name} created by ${client.identity.name}: pid ${s.pid}, ${JSON.stringify(command)}`);
     broker.audit.record(client.identity.name, "session.new", name, "ok", command.join(" "));
@@ -74,13 +68,13 @@ const NOT_INHERITED = ["MAESTRO_TOKEN", "MAESTRO_SESSION", "MAESTRO_DAEMON_BACKG
  * The environment the program starts from: the caller's (as if run where `new` was typed), or
  * for a client that sends none the daemon's own minus every MAESTRO_* variable.
  */
-function baseEnvironment(args: Record<string, unknown>): Record<string, string> {
+function baseEnvironment(args: CheckedArgs<"new">): Record<string, string> {
   const env: Record<string, string> = {};
-  if (args.environ === undefined || args.environ === null) {
+  if (args.environ === undefined) {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("MAESTRO_")) env[k] = v;
     return env;
   }
-  for (const pair of optStrings(args, "environ")) {
+  for (const pair of args.environ) {
     const eq = pair.indexOf("=");
     if (eq <= 0 || pair.includes("\0")) throw new MaestroError("usage", `environ: ${JSON.stringify(pair.slice(0, 40))} is not K=V`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -97,7 +91,3 @@ function isDir(path: string): boolean {
   }
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new MaestroError("usage", `${flag} must be one of ${allowed.join(", ")}, not "${value}"`);
-}

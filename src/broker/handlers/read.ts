@@ -1,5 +1,4 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { optBool, optStrings } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import { messageView } from "../views.ts";
 import type { MessageRow } from "../store/messages.ts";
@@ -10,10 +9,10 @@ import type { Handler } from "../types.ts";
  * `mark: false` it only shows them: a client that must first save attachments marks afterwards.
  */
 export const read: Handler<"read"> = async ({ broker, client }, args) => {
-  const ids = optStrings(args, "ids");
+  const ids = args.ids;
   if (ids.length === 0) throw new MaestroError("usage", "read: give at least one message id");
   const rows = ids.map((id) => visibleMessage(broker.store, client.identity, id));
-  const mark = args.mark === undefined || args.mark === null ? true : optBool(args, "mark");
+  const mark = args.mark !== false;
   const now = Date.now();
   const expired = (m: MessageRow) => m.expires_at !== null && m.expires_at <= now;
   // A message whose --ttl ran out is shown as expired, never marked read: the sweeper may not

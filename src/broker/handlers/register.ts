@@ -1,14 +1,11 @@
 import { checkName, RESERVED_NAMES } from "../../protocol/names.ts";
 import { MaestroError } from "../../protocol/errors.ts";
-import { optBool, reqString } from "../args.ts";
-import { requireOperator } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
 export const register: Handler<"register"> = ({ broker, client }, args) => {
-  requireOperator(client.identity, "register identities");
-  const name = checkName(reqString(args, "name"), "identity name");
+  const name = checkName(args.name, "identity name");
   if (RESERVED_NAMES.has(name)) throw new MaestroError("usage", `"${name}" is reserved; choose another name`);
-  const rotate = optBool(args, "rotate");
+  const rotate = args.rotate === true;
   const existed = broker.store.identities.get(name) !== undefined;
   const token = broker.store.identities.issue(name, "agent", rotate);
   if (existed) {

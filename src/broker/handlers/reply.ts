@@ -1,24 +1,25 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { optString, reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Identity } from "../../protocol/messages.ts";
 import { auditedSend } from "../audit.ts";
-import type { Broker, Handler, WireArgs } from "../types.ts";
+import type { CheckedArgs } from "../../protocol/requests.ts";
+import type { Broker, Handler } from "../types.ts";
 
 /** Answers the original sender, in the same thread, and marks the original read. */
 export const reply: Handler<"reply"> = ({ broker, client }, args) =>
-  auditedSend(broker, client.identity.name, "reply", String(args.id ?? ""), () => answer(broker, client.identity, args));
+  auditedSend(broker, client.identity.name, "reply", args.id, () => answer(broker, client.identity, args));
 
-async function answer(broker: Broker, me: Identity, args: WireArgs) {
+async function answer(broker: Broker, me: Identity, args: CheckedArgs<"reply">) {
   const client = { identity: me };
-  const parentId = reqString(args, "id");
+  const parentId = args.id;
   const parent = visibleMessage(broker.store, client.identity, parentId);
   // Checked before the "Re: …" subject is filled in, which would otherwise make any reply non-empty.
-  if ((optString(args, "body") ?? "").length === 0 && (optString(args, "subject") ?? "").trim().length === 0) {
+  if ((args.body ?? "").length === 0 && (args.subject ?? "").trim().length === 0) {
     throw new MaestroError("usage", "reply: the answer is empty: give a body (an argument, or - for stdin) or --subject");
   }
   const subject = args.subject ?? (parent.subject && !/^re:/i.test(parent.subject) ? `Re: ${parent.subject}` : parent.subject);
-  const out = await broker.router.send(client.identity, { ...args, subject, to: [parent.sender], reply_to: parentId, thread: undefined });
+  const { id: _parent, ...compose } = args;
+  const out = await broker.router.send(client.identity, { ...compose, subject, to: [parent.sender], reply_to: parentId });
   await broker.router.markRead(client.identity, [parent.id]);
   return out;
 }

@@ -1,16 +1,14 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { optInt } from "../args.ts";
 import type { Handler } from "../types.ts";
-import { MAX_COLS, MAX_ROWS } from "./new.ts";
 
 /**
  * An attached client's terminal changed size: the session is refitted at once to the smallest
  * writable client (Session.fitClients).
  */
 export const resize: Handler<"resize"> = ({ broker, client }, args) => {
-  const stream = optInt(args, "stream", 0, 2 ** 32 - 1);
-  const cols = optInt(args, "cols", 1, MAX_COLS);
-  const rows = optInt(args, "rows", 1, MAX_ROWS);
+  const stream = args.stream;
+  const cols = args.cols;
+  const rows = args.rows;
   if (stream === undefined || cols === undefined || rows === undefined) throw new MaestroError("usage", "resize needs stream, cols and rows");
   const a = broker.sessions.attachments.get(`${client.id}:${stream}`);
   if (!a) throw new MaestroError("not_found", `no attach stream ${stream} on this connection`);

@@ -1,5 +1,4 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { optBool, reqString } from "../args.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
 
@@ -8,9 +7,9 @@ import type { Handler } from "../types.ts";
  * identity leaves `*` and every group: a removed session is no longer one of everyone.
  */
 export const rm: Handler<"rm"> = async ({ broker, client }, args) => {
-  const session = broker.sessions.get(reqString(args, "name"));
+  const session = broker.sessions.get(args.name);
   requireSessionControl(client.identity, session.name, "remove");
-  if (session.running && !optBool(args, "force")) {
+  if (session.running && !args.force) {
     throw new MaestroError("usage", `session "${session.name}" is still running; \`maestro kill ${session.name}\` first, or rm --force`);
   }
   await broker.sessions.remove(session.name);

@@ -1,5 +1,4 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { optInt, reqString } from "../args.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
 
@@ -18,12 +17,12 @@ export function ftsQuery(query: string): string {
 /** FTS5 over subject and body, limited to messages the caller sent or received. */
 export const search: Handler<"search"> = async ({ broker, client }, args) => {
   const me = client.identity;
-  const query = reqString(args, "query");
+  const query = args.query;
   if (query.trim().length === 0) throw new MaestroError("usage", "search: the query is empty");
   await broker.router.indexAll();
   let rows;
   try {
-    rows = broker.store.messages.search(ftsQuery(query), me.kind === "operator" ? undefined : me.name, optInt(args, "limit", 1, 10_000) ?? 50);
+    rows = broker.store.messages.search(ftsQuery(query), me.kind === "operator" ? undefined : me.name, args.limit ?? 50);
   } catch (err) {
     // A query SQLite cannot parse (syntax, an unterminated string, an unknown column filter) is
     // SQLITE_ERROR; busy, I/O and the like keep their own codes and stay internal errors.

@@ -1,4 +1,3 @@
-import { reqString } from "../args.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import { messageView } from "../views.ts";
 import type { Handler } from "../types.ts";
@@ -6,7 +5,7 @@ import type { Handler } from "../types.ts";
 /** The whole thread of a message the caller can see, oldest first; only messages it can see. */
 export const thread: Handler<"thread"> = ({ broker, client }, args) => {
   const me = client.identity;
-  const root = visibleMessage(broker.store, me, reqString(args, "id"));
+  const root = visibleMessage(broker.store, me, args.id);
   return broker.store.messages
     .thread(root.thread_id)
     .filter((m) => me.kind === "operator" || m.sender === me.name || broker.store.messages.delivery(me.name, m.id))

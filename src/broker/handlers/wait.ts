@@ -1,7 +1,6 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import type { WaitEvent } from "../../protocol/requests.ts";
 import type { SessionEvent } from "../../pty/session.ts";
-import { optBool, optInt, optString, reqString } from "../args.ts";
 import type { Handler } from "../types.ts";
 
 /** How often new output is searched for a match while it flows. */
@@ -19,11 +18,11 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
  * re-parsing the screen, which would put the terminal emulator on the output's hot path.
  */
 export const wait: Handler<"wait"> = (ctx, args) => {
-  const session = ctx.broker.sessions.get(reqString(args, "name"));
-  const idleMs = optInt(args, "idle_ms", 0, 2 ** 31 - 1);
-  const timeoutMs = optInt(args, "timeout_ms", 0, 2 ** 31 - 1);
-  const onExit = optBool(args, "exit");
-  const pattern = optString(args, "match");
+  const session = ctx.broker.sessions.get(args.name);
+  const idleMs = args.idle_ms;
+  const timeoutMs = args.timeout_ms;
+  const onExit = args.exit === true;
+  const pattern = args.match;
   let re: RegExp | undefined;
   if (pattern !== undefined) {
     try {

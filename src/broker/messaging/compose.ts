@@ -3,7 +3,8 @@
  * anything. Recipients are resolved here (names, @groups, *).
  */
 import { MaestroError } from "../../protocol/errors.ts";
-import { PRIORITIES, parseId, noSuchMessage, type Priority } from "../../protocol/message.ts";
+import { MAX_META_BYTES, MAX_SUBJECT_BYTES } from "../../protocol/limits.ts";
+import { PRIORITIES, parseId, noSuchMessage } from "../../protocol/message.ts";
 import { checkName } from "../../protocol/names.ts";
 import { CONTROL_RE, visible } from "../../protocol/visible.ts";
 import type { Identity } from "../../protocol/messages.ts";
@@ -11,8 +12,7 @@ import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
 import type { MessageRow } from "../store/messages.ts";
 import { BlobStore } from "../blobs.ts";
-import { optBool, optInt, optString, optStrings } from "../args.ts";
-import type { WireArgs } from "../types.ts";
+import type { CheckedArgs } from "../../protocol/requests.ts";
 
 export interface Draft {
   row: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
@@ -24,17 +24,14 @@ export interface Draft {
 
 const TYPE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 const META_KEY_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-const MAX_META_BYTES = 16 * 1024;
-const MAX_RECIPIENT_EXPRS = 256;
 
-export function compose(store: Store, config: Config, sender: Identity, args: WireArgs, now: number): Draft {
-  const to = optStrings(args, "to");
+export function compose(store: Store, config: Config, sender: Identity, args: CheckedArgs<"send">, now: number): Draft {
+  const to = args.to;
   if (to.length === 0) throw new MaestroError("usage", "send: name a recipient: an identity, @group or *");
-  if (to.length > MAX_RECIPIENT_EXPRS) throw new MaestroError("usage", `send: at most ${MAX_RECIPIENT_EXPRS} recipients per send`);
   const recipients = resolveRecipients(store, sender.name, to);
 
-  const subject = optString(args, "subject") ?? "";
-  const body = optString(args, "body") ?? "";
+  const subject = args.subject ?? "";
+  const body = args.body ?? "";
   if (body.length === 0 && subject.trim().length === 0) {
     throw new MaestroError("usage", "send: the message is empty: give a body (an argument, or - for stdin) or --subject");
   }
@@ -46,26 +43,24 @@ export function compose(store: Store, config: Config, sender: Identity, args: Wi
   if (bodyBytes > config.limits.body_bytes) {
     throw new MaestroError("too_large", `send: the body is ${bodyBytes} bytes, over the limit of ${config.limits.body_bytes} (limits.body_bytes)`);
   }
-  if (Buffer.byteLength(subject) > 1024 || /[\r\n]/.test(subject)) {
-    throw new MaestroError("usage", "send: --subject must be one line of at most 1024 bytes");
+  if (Buffer.byteLength(subject) > MAX_SUBJECT_BYTES || /[\r\n]/.test(subject)) {
+    throw new MaestroError("usage", `send: --subject must be one line of at most ${MAX_SUBJECT_BYTES} bytes`);
   }
 
-  const type = optString(args, "type") ?? "notification";
+  const type = args.type ?? "notification";
   if (!TYPE_RE.test(type)) throw new MaestroError("usage", `send: invalid --type "${type}": use a-z 0-9 _ - (e.g. request, task, status)`);
-  const priorityName = optString(args, "priority") ?? "normal";
-  const priority = PRIORITIES.indexOf(priorityName as Priority);
-  if (priority < 0) throw new MaestroError("usage", `send: invalid --priority "${priorityName}": use urgent, high, normal or low`);
-  const ttl = optInt(args, "ttl_ms", 1, 10 * 365 * 86_400_000);
+  const priority = PRIORITIES.indexOf(args.priority ?? "normal");
+  const ttl = args.ttl_ms;
 
   let threadId: number | null = null;
   let inReplyTo: number | null = null;
-  const replyTo = optString(args, "reply_to");
+  const replyTo = args.reply_to;
   if (replyTo !== undefined) {
     const parent = visibleMessage(store, sender, replyTo);
     inReplyTo = parent.id;
     threadId = parent.thread_id;
   }
-  const thread = optString(args, "thread");
+  const thread = args.thread;
   if (thread !== undefined) {
     const t = visibleMessage(store, sender, thread).thread_id;
     if (threadId !== null && threadId !== t) throw new MaestroError("usage", "send: --reply-to and --thread name different threads");
@@ -73,7 +68,7 @@ export function compose(store: Store, config: Config, sender: Identity, args: Wi
   }
 
   const metadata = checkMeta(args.meta);
-  const key = optString(args, "idempotency_key");
+  const key = args.idempotency_key;
   if (key !== undefined && (key.length === 0 || key.length > 200)) {
     throw new MaestroError("usage", "send: --idempotency-key must be 1–200 characters");
   }
@@ -91,7 +86,7 @@ export function compose(store: Store, config: Config, sender: Identity, args: Wi
     metadata: metadata === null ? null : JSON.stringify(metadata),
     attachments: files.length === 0 ? null : JSON.stringify(files.map((f) => ({ name: f.name, size: f.bytes.byteLength, sha256: BlobStore.digest(f.bytes) }))),
     idempotency_key: key ?? null,
-    ack: optBool(args, "ack") ? 1 : 0,
+    ack: args.ack ? 1 : 0,
     created_at: now,
     expires_at: ttl === undefined ? null : now + ttl,
   };
@@ -144,31 +139,24 @@ export function visibleMessage(store: Store, who: Identity, idText: string): Mes
   throw noSuchMessage(idText);
 }
 
-function checkMeta(meta: unknown): Record<string, string> | null {
-  if (meta === undefined || meta === null) return null;
-  if (typeof meta !== "object" || Array.isArray(meta)) throw new MaestroError("usage", "send: --meta must be KEY=VALUE pairs");
-  const entries = Object.entries(meta as Record<string, unknown>);
+function checkMeta(meta: Record<string, string> | undefined): Record<string, string> | null {
+  const entries = Object.entries(meta ?? {});
   if (entries.length === 0) return null;
   for (const [k, v] of entries) {
     if (!META_KEY_RE.test(k)) throw new MaestroError("usage", `send: invalid --meta key "${k}": use A-Z a-z 0-9 _ . -`);
-    if (typeof v !== "string") throw new MaestroError("usage", `send: --meta ${k} must have a string value`);
     refuseControls(`--meta ${k}`, v, "give a value on one line, without control characters");
   }
   if (Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES) throw new MaestroError("too_large", `send: --meta is over ${MAX_META_BYTES} bytes`);
-  return meta as Record<string, string>;
+  return Object.fromEntries(entries);
 }
 
-function checkAttachments(config: Config, raw: unknown): { name: string; bytes: Uint8Array }[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new MaestroError("usage", "send: attachments must be a list");
-  return raw.map((a: unknown) => {
-    const { name, data } = (a ?? {}) as { name?: unknown; data?: unknown };
-    if (typeof name !== "string" || !/^[^/\\\0]{1,255}$/.test(name) || name === "." || name === "..") {
+function checkAttachments(config: Config, files: { name: string; data: string }[] | undefined): { name: string; bytes: Uint8Array }[] {
+  return (files ?? []).map(({ name, data }) => {
+    if (!/^[^/\\\0]{1,255}$/.test(name) || name === "." || name === "..") {
       throw new MaestroError("usage", `send: invalid attachment name ${JSON.stringify(name)}`);
     }
     refuseControls("attachment name", name, "rename the file");
     checkAttachmentNameBytes(name);
-    if (typeof data !== "string") throw new MaestroError("usage", `send: attachment ${name} has no data`);
     const bytes = Buffer.from(data, "base64");
     if (bytes.byteLength > config.limits.attachment_bytes) {
       throw new MaestroError(

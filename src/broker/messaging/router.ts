@@ -10,7 +10,7 @@ import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../store/index.ts";
 import type { DeliveryRow, InboxRow, MessageRow } from "../store/messages.ts";
-import type { WireArgs } from "../types.ts";
+import type { CheckedArgs } from "../../protocol/requests.ts";
 import { messageView } from "../views.ts";
 import { compose, visibleMessage } from "./compose.ts";
 import type { Audit } from "../audit.ts";
@@ -79,7 +79,7 @@ export class Router {
   }
 
   /** Validates, commits, then pushes. Resolves only once the message is durable. */
-  async send(sender: Identity, args: WireArgs): Promise<SendOutcome> {
+  async send(sender: Identity, args: CheckedArgs<"send">): Promise<SendOutcome> {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now);
     for (const r of draft.recipients) this.policy.check(sender.name, r);

@@ -1,0 +1,167 @@
+/**
+ * What each request answers: the result types of the request table (./requests.ts), and the
+ * shapes streams carry. Types only, so any code may import them for free.
+ */
+import type { MessageView } from "./message.ts";
+
+export interface StatusResult {
+  version: string;
+  protocol: number;
+  pid: number;
+  started_at: string;
+  uptime_s: number;
+  home: string;
+  socket: string;
+  db: { path: string; bytes: number };
+  connections: number;
+  sessions: number;
+  messages: number;
+  /** Who asked, and how many messages wait unread for them (the same count `inbox --unread` lists). */
+  identity: string;
+  unread: number;
+}
+
+export interface ShutdownResult {
+  pid: number;
+}
+
+export interface RegisterResult {
+  name: string;
+  token: string;
+  rotated: boolean;
+}
+
+export interface WhoamiResult {
+  name: string;
+  kind: "operator" | "agent" | "session";
+}
+
+export interface SendResult {
+  id: string;
+  recipients: string[];
+  /** True when an earlier send with the same idempotency key answered; nothing new was stored. */
+  duplicate: boolean;
+}
+
+export interface WaitResult {
+  id: string;
+  reached: "delivered" | "read" | "reply";
+  reply: MessageView | null;
+}
+
+export interface GroupResult {
+  groups: { name: string; members: string[] }[];
+}
+
+/** One identity as `identity ls` shows it. */
+export interface IdentityInfo {
+  name: string;
+  kind: "operator" | "agent" | "session";
+  created_at: string;
+  /** When a connection of this identity last came or went, since the daemon started; null if none. */
+  last_seen: string | null;
+  /** A connection of this identity is open now. */
+  online: boolean;
+  /** Its session: running or exited; "removed" once `rm` forgot it or its daemon stopped (it is then out of `*`); null for others. */
+  session: "running" | "exited" | "removed" | null;
+}
+
+export interface IdentityRmResult {
+  name: string;
+  /** Unread messages to it, now dead-lettered (reason recipient_removed). */
+  dead_lettered: number;
+  /** Groups it was taken out of. */
+  groups: number;
+}
+
+export type AuditOutcome = "ok" | "denied" | "error";
+
+/** One audit record; `at` is an ISO 8601 time, like every other time on the wire. */
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  detail: string;
+}
+
+/** What `events --follow` streams: audit records and message lifecycle events. */
+export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: string; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
+
+// ── Sessions ─────────────────────────────────────────────────────────────────────────────────
+
+export type RestartPolicy = "no" | "on-failure" | "always";
+export type NotifyMode = "none" | "inject";
+
+export interface NewResult {
+  name: string;
+  pid: number;
+}
+
+/** One session as `ls` shows it. */
+export interface SessionInfo {
+  name: string;
+  command: string[];
+  pid: number;
+  state: "running" | "exited";
+  /** Set once the program has exited (and not been restarted). */
+  exit_code: number | null;
+  signal: string | null;
+  clients: number;
+  cols: number;
+  rows: number;
+  created_at: string;
+  last_activity: string;
+  unread: number;
+  notify: NotifyMode;
+  /** `--notify inject`: messages waiting for a notice the program has taken. */
+  pending_notices: number;
+  /**
+   * `--notify inject`: while notices wait because a program they are never typed into is in
+   * front (a shell, editor or pager; `inject.hold_for`), its name; "unknown" when the program in
+   * front cannot be seen. Null otherwise.
+   */
+  notices_held_by: string | null;
+  restart: RestartPolicy;
+  restarts: number;
+  /** Attached clients: each one's backlog and whether it is held back as too slow. */
+  attached: { id: string; read_only: boolean; backlog: number; stalled: boolean }[];
+}
+
+export interface AttachResult {
+  name: string;
+  /** The daemon's configured default detach key (config `sessions.detach_key`). */
+  detach_key: string;
+  cols: number;
+  rows: number;
+}
+
+/** EVENT payloads on an attach stream. */
+export type AttachEvent =
+  | { type: "exit"; code: number | null; signal: string | null; restarting: boolean }
+  | { type: "restarted"; pid: number };
+
+export interface KillResult {
+  name: string;
+  signal: string;
+  /** True when the program had exited by the time the reply was sent. */
+  exited: boolean;
+}
+
+export interface TypeResult {
+  name: string;
+  bytes: number;
+}
+
+export interface PeekResult {
+  name: string;
+  text: string;
+}
+
+/** The one EVENT a wait stream carries before END. */
+export type WaitEvent =
+  | { type: "idle" }
+  | { type: "exit"; code: number | null; signal: string | null }
+  | { type: "match"; line: string }
+  | { type: "timeout" };
