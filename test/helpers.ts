@@ -139,8 +139,8 @@ export class RawPeer {
     this.sock.write(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes);
   }
 
-  hello(protocol = PROTOCOL_VERSION): void {
-    this.write(encodeJson(FrameKind.HELLO, { protocol, client: "raw-test" }));
+  hello(protocol = PROTOCOL_VERSION, token?: string): void {
+    this.write(encodeJson(FrameKind.HELLO, { protocol, client: "raw-test", ...(token === undefined ? {} : { token }) }));
   }
 
   request(id: number, type: string, args: Record<string, unknown> = {}): void {

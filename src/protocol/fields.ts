@@ -50,7 +50,8 @@ export const composeFields = {
 
 /** The first problem with a request's arguments, as the one-line message a client prints. */
 export function describeArgsIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+  // A misspelt field is the likelier mistake than the value it left missing: name it first.
+  const issue = error.issues.find((i) => i.code === "unrecognized_keys") ?? error.issues[0];
   if (!issue) return "invalid arguments";
   if (issue.code === "unrecognized_keys") return `unknown argument ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   const field = issue.path.map(String).join(".");
