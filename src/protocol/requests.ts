@@ -44,7 +44,7 @@ export const REQUESTS = {
     section: "daemon",
     args: obj({ force: F.bool().optional().describe("Stop even though sessions run (they end with the daemon)") }),
     access: operator("stop the daemon"),
-    result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0; refused (`forbidden`) while sessions run, unless `force`",
+    result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0. While sessions run, refused (`forbidden`, `details: {running: N}`) unless `force`",
   }),
   register: spec({
     section: "daemon",
@@ -63,13 +63,13 @@ export const REQUESTS = {
     section: "daemon",
     args: obj({ name: F.name() }),
     access: operator("remove identities"),
-    result: "`{name, dead_lettered, groups}`: the token is revoked, its connections closed, its unread messages dead-lettered; the history stays and the name is free",
+    result: "`{name, dead_lettered, groups}`: the token is revoked, its open connections get a fatal `unauthorized`, its unread messages are dead-lettered; the history stays and the name is free. `usage` for the operator or a running session's identity; `not_found` for an unknown name",
   }),
   audit: spec({
     section: "daemon",
     args: obj({ since: F.epochMs().optional(), limit: F.int(1, L.MAX_AUDIT_LIST).optional() }),
     access: operator("read the audit log"),
-    result: "`AuditEntry[]`: `{at (ISO 8601), actor, action, target, outcome, detail}`",
+    result: "`AuditEntry[]`: `{at (ISO 8601), actor, action, target, outcome, detail}`, newest first",
   }),
   events: spec({
     section: "daemon",
@@ -84,7 +84,7 @@ export const REQUESTS = {
   send: spec({
     section: "messages",
     args: obj({
-      to: F.strings(L.MAX_RECIPIENTS).describe("Identity names, @group, or * (everyone but the sender)"),
+      to: F.strings(L.MAX_RECIPIENTS).describe("Identity names, @group, or * (every identity but the sender and removed sessions)"),
       reply_to: F.str().optional().describe("The message this answers: the new one joins its thread"),
       thread: F.str().optional().describe("Any message of the thread to post in"),
       ...F.composeFields,
@@ -102,7 +102,7 @@ export const REQUESTS = {
     section: "messages",
     args: obj({ id: F.nonEmpty(), for: F.oneOf(["delivered", "read", "reply"]), timeout_ms: F.int(1, L.MAX_WAIT_MS).optional().describe("Default 30 s") }),
     access: anyone,
-    result: "`{id, reached, reply: MessageView | null}`; error `timeout` (exit 4)",
+    result: "`{id, reached, reply: MessageView | null}`; error `timeout` (exit 4). A client whose connection drops (a daemon restart) may ask again with the same id and the time left",
   }),
   inbox: spec({
     section: "messages",
