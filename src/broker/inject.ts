@@ -4,27 +4,19 @@
  * delivered. Until then they stay queued, visible in `inbox`.
  */
 import { formatId, type MessageView } from "../protocol/message.ts";
-import { Injector, type PendingMessage } from "../pty/injector.ts";
+import type { PendingMessage } from "../pty/injector.ts";
 import type { Session } from "../pty/session.ts";
 import type { Broker } from "./types.ts";
 
 const pending = (m: Pick<MessageView, "id" | "from" | "subject" | "body">): PendingMessage => ({ id: m.id, from: m.from, subject: m.subject, body: m.body });
 
 export function startInjection(broker: Broker, session: Session): void {
-  if (session.injector) return;
   const name = session.name;
-  const injector = new Injector(session, broker.config.inject, {
+  broker.sessions.startInjection(session, broker.config.inject, {
     owed: () => broker.router.owed(name).filter((r) => r.status === "queued").map((r) => pending({ id: formatId(r.id), from: r.sender, subject: r.subject, body: r.body })),
     // false: not delivered yet — the router leaves it queued until the program takes the notice.
     subscribe: (arrived) => broker.router.subscribe(name, { deliver: (view) => (arrived(pending(view)), false) }),
     delivered: (ids) => broker.router.deliveredTo(name, ids),
     log: (msg) => broker.log.info(msg),
   });
-  session.injector = injector;
-  injector.start();
-}
-
-export function stopInjection(session: Session): void {
-  session.injector?.stop();
-  session.injector = undefined;
 }

@@ -3,6 +3,7 @@
  * session's bytes to the screen, and on every way out (detach key, the program's exit, the daemon
  * going away, a signal) the terminal put back as it was.
  */
+import { clampSize } from "../protocol/limits.ts";
 import { fstatSync, readlinkSync, writeSync } from "node:fs";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
@@ -31,7 +32,8 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   // The terminal's exact settings, saved while we connect (a process start is off the critical path).
   const savedP = stty("-g");
   const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
-  const size = () => ({ cols: clamp(process.stdout.columns, 1000, 80), rows: clamp(process.stdout.rows, 500, 24) });
+  // A window too small to say (0×0) gets the classic 80×24; a huge one the largest size there is.
+  const size = () => clampSize(process.stdout.columns || 80, process.stdout.rows || 24);
   const alt = new AltScreenWatch();
   let finish: (e: Ending) => void = () => {};
   const ended = new Promise<Ending>((r) => (finish = r));
@@ -133,10 +135,6 @@ function ttyName(): { tty?: string } {
   } catch {
     return {};
   }
-}
-
-function clamp(n: number | undefined, max: number, fallback: number): number {
-  return n && n > 0 ? Math.min(n, max) : fallback;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -17,7 +18,7 @@ export default defineVerb({
   async run({ args }) {
     const r = await ask("kill", { name: args.name, ...(args.signal !== undefined ? { signal: args.signal } : {}) });
     if (args.json) printJson(r);
-    else if (r.exited) process.stdout.write(`${r.name}: ${r.signal} sent; it exited\n`);
+    else if (r.exited) out(`${r.name}: ${r.signal} sent; it exited\n`);
     // Still running: a failure, so `kill && rm` never half-works.
     if (!r.exited) {
       process.stderr.write(`maestro: kill: ${r.name}: ${r.signal} sent; still running after 3 s (try --signal KILL)\n`);

@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -16,7 +17,7 @@ export default defineVerb({
     const list = await ask("ls", {});
     if (args.json) return printJson(list);
     if (list.length === 0) {
-      process.stdout.write("no sessions; start one with `maestro new <name> -- <command>`\n");
+      out("no sessions; start one with `maestro new <name> -- <command>`\n");
       return;
     }
     const rows = [["NAME", "PID", "STATE", "CLIENTS", "SIZE", "CREATED", "ACTIVITY", "UNREAD", "NOTICES", "COMMAND"]];
@@ -24,7 +25,7 @@ export default defineVerb({
       rows.push([s.name, String(s.pid), state(s), String(s.clients), `${s.cols}x${s.rows}`, ago(s.created_at), ago(s.last_activity), String(s.unread), notices(s), s.command.join(" ")]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    process.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
+    out(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
   },
 });
 

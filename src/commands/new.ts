@@ -7,7 +7,8 @@ import { MaestroError } from "../protocol/errors.ts";
 import { checkName } from "../protocol/names.ts";
 import type { NotifyMode, RestartPolicy } from "../protocol/requests.ts";
 import { programName, SHELLS } from "../protocol/programs.ts";
-import { err } from "../cli/io.ts";
+import { err, out } from "../cli/io.ts";
+import { terminalSize } from "../client/tty-size.ts";
 
 const meta: VerbMeta = {
   name: "new",
@@ -44,7 +45,7 @@ export default defineVerb({
       throw new MaestroError("usage", "new --attach needs a terminal: stdin is not a TTY; nothing was created (drop --attach, then use `maestro peek` and `maestro type`)");
     }
     checkCommandSize(command);
-    const stdout = process.stdout;
+    const size = terminalSize(1);
     const r = await ask("new", {
       name,
       command,
@@ -55,7 +56,7 @@ export default defineVerb({
       ...(a.notify !== undefined ? { notify: a.notify as NotifyMode } : {}),
       ...(a.restart !== undefined ? { restart: a.restart as RestartPolicy } : {}),
       log: Boolean(a.log),
-      ...(stdout.isTTY && stdout.columns > 0 && stdout.rows > 0 ? { cols: Math.min(stdout.columns, 1000), rows: Math.min(stdout.rows, 500) } : {}),
+      ...(size ?? {}),
     });
     const shell = programName(command[0]!);
     if (a.notify === "inject" && SHELLS.includes(shell)) {
@@ -67,6 +68,6 @@ export default defineVerb({
       return;
     }
     if (a.json) return printJson(r);
-    process.stdout.write(`created ${r.name} (pid ${r.pid})\n`);
+    out(`created ${r.name} (pid ${r.pid})\n`);
   },
 });

@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { defineVerb } from "../cli/verb.ts";
 import { MaestroError } from "../protocol/errors.ts";
@@ -20,6 +21,6 @@ export default defineVerb({
       if (!Number.isInteger(lines) || lines < 0) throw new MaestroError("usage", `peek: --lines must be a whole number, not "${args.lines}"`);
     }
     const r = await ask("peek", { name: args.name, ...(lines !== undefined ? { lines } : {}), ansi: Boolean(args.ansi) });
-    process.stdout.write(r.text === "" ? "" : `${r.text}\n`);
+    if (r.text !== "") out(`${r.text}\n`);
   },
 });

@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { defineVerb } from "../cli/verb.ts";
 
@@ -13,6 +14,6 @@ export default defineVerb({
   },
   async run({ args }) {
     const r = await ask("rm", { name: args.name, force: Boolean(args.force) });
-    process.stdout.write(`removed ${r.name}\n`);
+    out(`removed ${r.name}\n`);
   },
 });

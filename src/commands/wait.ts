@@ -1,3 +1,4 @@
+import { out } from "../cli/io.ts";
 import { withClient } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -45,10 +46,10 @@ export default defineVerb({
       case "timeout":
         throw new MaestroError("timeout", `wait: timed out after ${args.timeout}`);
       case "match":
-        if (!args.json) process.stdout.write(`${event.line}\n`);
+        if (!args.json) out(`${event.line}\n`);
         return;
       case "exit":
-        if (!args.json) process.stdout.write(event.signal ? `exited: ${event.signal}\n` : `exited: code ${event.code}\n`);
+        if (!args.json) out(event.signal ? `exited: ${event.signal}\n` : `exited: code ${event.code}\n`);
         if (!args.exit) {
           const what = args.match !== undefined ? "matching --match" : "going idle";
           process.stderr.write(`maestro: wait: ${args.name} exited before ${what}; give --exit to wait for the exit itself\n`);

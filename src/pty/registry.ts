@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import type { Attachment } from "./attachment.ts";
+import { Injector, type InjectConfig, type InjectorLinks } from "./injector.ts";
 import { Lineage } from "./lineage.ts";
 import { becomeSubreaper, reapAdopted } from "./reaper.ts";
 import { Session, type SessionLimits, type SessionSpec } from "./session.ts";
@@ -87,6 +88,23 @@ export class Sessions {
     if (!becomeSubreaper()) return false;
     process.on("SIGCHLD", () => reapAdopted((pid) => this.lineage.running(pid)));
     return true;
+  }
+
+  /** Where `command` would run from (see resolveCommand below): checked before anything is created. */
+  resolveCommand(command: string, cwd: string, path: string | undefined): string {
+    return resolveCommand(command, cwd, path);
+  }
+
+  /** Starts typing notices into `session` (`--notify inject`); the links connect it to the messages. */
+  startInjection(session: Session, config: InjectConfig, links: InjectorLinks): void {
+    if (session.injector) return;
+    session.injector = new Injector(session, config, links);
+    session.injector.start();
+  }
+
+  stopInjection(session: Session): void {
+    session.injector?.stop();
+    session.injector = undefined;
   }
 
   async remove(name: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { parseSignal } from "../../pty/signals.ts";
+import { parseSignal } from "../../protocol/signals.ts";
 import { requireSessionControl } from "../auth.ts";
 import type { Handler } from "../types.ts";
 

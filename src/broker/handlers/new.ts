@@ -4,7 +4,6 @@ import { checkCommandSize } from "../../protocol/command-limits.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import { checkName, RESERVED_NAMES } from "../../protocol/names.ts";
 import type { CheckedArgs, NotifyMode, RestartPolicy } from "../../protocol/requests.ts";
-import { resolveCommand } from "../../pty/registry.ts";
 import { startInjection } from "../inject.ts";
 import type { Handler } from "../types.ts";
 
@@ -38,7 +37,7 @@ export const newSession: Handler<"new"> = ({ broker, client }, args) => {
   const env = baseEnvironment(args);
   Object.assign(env, { TERM: "xterm-256color" }, extra);
   // Everything checkable is checked before the identity is issued: a bad command leaves nothing.
-  resolveCommand(command[0]!, cwd, env.PATH);
+  broker.sessions.resolveCommand(command[0]!, cwd, env.PATH);
   const existed = broker.store.identities.get(name) !== undefined;
   const token = broker.store.identities.issue(name, "session", true);
   // Where the kernel ties the session's processes to it (Linux), its token would only be a secret

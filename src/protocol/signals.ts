@@ -1,6 +1,6 @@
 /** Signal names from the command line (`TERM`, `SIGTERM`, `15`) → the canonical `SIGTERM`. */
 import { constants } from "node:os";
-import { MaestroError } from "../protocol/errors.ts";
+import { MaestroError } from "./errors.ts";
 
 const SIGNALS = constants.signals as Record<string, number>;
 
