@@ -3,8 +3,6 @@
  * client, so the daemon never opens a path on anyone's behalf.
  */
 import type { ArgsDef } from "citty";
-import { readFileSync, statSync } from "node:fs";
-import { basename } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
 import { parseDuration } from "../protocol/duration.ts";
 import { MAX_FRAME } from "../protocol/frame.ts";
@@ -76,7 +74,12 @@ function parseMeta(pairs: string[]): Record<string, string> {
 /** Base64 grows a file by a third; past this a send could not fit in one frame. */
 const MAX_ATTACHMENT_ON_WIRE = Math.floor((MAX_FRAME * 3) / 4) - 64 * 1024;
 
+/** node:fs and node:path cost a verb's start-up; only a send with files pays for them. */
+const fs = () => require("node:fs") as typeof import("node:fs");
+const basename = (path: string) => (require("node:path") as typeof import("node:path")).basename(path);
+
 function readAttachment(path: string): { name: string; data: string } {
+  const { readFileSync, statSync } = fs();
   let size: number;
   try {
     const st = statSync(path);

@@ -2,7 +2,6 @@
  * Message bodies are text. Bytes that are not UTF-8 would be decoded with U+FFFD in their place
  * and stored as garbage, so they are refused before anything is sent; binary data goes as a file.
  */
-import { readFileSync } from "node:fs";
 import { MaestroError } from "../protocol/errors.ts";
 
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -29,7 +28,8 @@ export function checkArgText(value: string, what = "the body"): void {
   if (!value.includes("\uFFFD")) return;
   let raw: Buffer;
   try {
-    raw = readFileSync("/proc/self/cmdline");
+    // Only for an argument holding U+FFFD: node:fs stays off send's start-up path otherwise.
+    raw = (require("node:fs") as typeof import("node:fs")).readFileSync("/proc/self/cmdline");
   } catch {
     return; // no /proc: nothing to compare with
   }

@@ -3,7 +3,6 @@
  * (EVENT/DATA/END frames naming a request) go to whoever opened them.
  */
 import type { Socket } from "bun";
-import { readFileSync } from "node:fs";
 import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder, FrameKind, type Frame } from "../protocol/frame.ts";
 import { decodeData, decodeJson, encodeData, encodeJson, type ErrorBody, type Welcome } from "../protocol/messages.ts";
@@ -252,6 +251,8 @@ async function withinDeadline(connecting: Promise<Socket<Client>>, ms: number, o
 function lockHolder(lock: string | undefined): number | undefined {
   if (!lock) return undefined;
   try {
+    // Only on the way to an error: node:fs stays off every verb's start-up path.
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
     const pid = Number.parseInt(readFileSync(lock, "utf8"), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
