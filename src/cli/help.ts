@@ -17,7 +17,15 @@ const main = async (): Promise<CommandDef> => {
 };
 
 export async function mainHelp(): Promise<string> {
-  return tidy(`${await renderUsage(await main())}\n\nRun \`maestro <command> --help\` for a command's flags and examples.\n`);
+  const examples = [
+    "maestro new w1 --notify inject -- claude   # an agent in a session the daemon owns",
+    "maestro attach w1                          # its screen, restored; Ctrl-\\ detaches",
+    "maestro send w1 'run the tests' --wait reply --timeout 30m",
+    "maestro inbox --unread --json              # as an agent: what is waiting for me",
+  ];
+  // citty ends with its own "Use maestro <command> --help" line; the examples go before it.
+  const usage = (await renderUsage(await main())).replace(/\n+(Use .*--help.*)$/s, (_, hint) => `\n\nExamples:\n${examples.map((e) => `  $ ${e}`).join("\n")}\n\n${hint}`);
+  return tidy(`${usage}\n`);
 }
 
 export async function verbHelp(verb: Verb): Promise<string> {
