@@ -190,10 +190,12 @@ describe("inject", () => {
     // (400) after the keys, which the daemon received after t0.
     expect(note!.at - t0).toBeGreaterThanOrEqual(400);
 
-    // A line left half-typed: long past typing_ms, nothing is typed over it (~3× typing_ms).
+    // A line left half-typed: nothing is typed over it. The marker: the session idle (no output)
+    // for 600 ms after the keys' echo, past typing_ms (400) and quiet_ms (150) and a few ticks,
+    // when every other gate was open; a notice would have been output, and this wait with it.
     await h.ok(["type", "w6", "half a li"]);
     const second = await sendAs(h, undefined, "w6", "two");
-    await Bun.sleep(1_200);
+    await h.ok(["wait", "w6", "--idle", "600ms", "--timeout", "10s"]);
     expect(readEntries(log)).toHaveLength(2);
     expect((await inboxOf(h, "w6")).find((m) => m.id === second)?.status).toBe("queued");
     // The person finishes the line: it is theirs alone, and the notice follows on its own line.
@@ -302,9 +304,9 @@ describe("inject", () => {
     expect(await session(h, "w5")).toMatchObject({ notify: "none" });
     const ids: string[] = [];
     for (let k = 0; k < 3; k++) ids.push(await sendAs(h, undefined, "w5", `held ${k}`));
-    // Nothing should happen: with injection on, a notice would be typed within quiet_ms (150)
-    // plus a few ms; 800 ms covers that several times over.
-    await Bun.sleep(800);
+    // Nothing should happen. The marker: the session idle (no output) for 400 ms, past quiet_ms
+    // (150) and a few ticks; with injection on, a notice would have been output by then.
+    await h.ok(["wait", "w5", "--idle", "400ms", "--timeout", "10s"]);
     expect(readEntries(log)).toEqual([]);
     expect((await inboxOf(h, "w5")).map((m) => m.status)).toEqual(["queued", "queued", "queued"]);
 

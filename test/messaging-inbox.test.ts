@@ -106,10 +106,13 @@ describe("inbox --follow", () => {
     expect((await f.next()).id).toBe(id);
     expect(JSON.parse(await h.ok(["ack", id, "--json"], as(b.token)))).toEqual({ acked: [id] });
     expect((await peek(h, b.name))[0]).toMatchObject({ id, status: "acked" });
-    // Absence can only be shown by waiting: two ack_waits and some sweeps, then a marker message.
-    await Bun.sleep(2 * ACK_WAIT + 100);
-    const marker = await send(h, a.token, [b.name, "marker"]);
+    // The marker: a second --ack message, left unacked. Its redelivery comes one ack_wait after
+    // its own delivery, later than the acked one's would have fallen due (the sweep pushes in
+    // due order): were the acked one pushed again, it would be on the stream before that.
+    const marker = await send(h, a.token, [b.name, "marker", "--ack"]);
     expect((await f.next()).id).toBe(marker);
+    expect(await f.next()).toMatchObject({ id: marker, attempts: 2 });
+    await h.ok(["ack", marker], as(b.token));
     expect(JSON.parse(await h.ok(["dead", "--json"], as(b.token)))).toEqual([]);
   });
 

@@ -33,7 +33,6 @@ export async function verbHelp(verb: Verb): Promise<string> {
   return tidy(`${await renderUsage(asCommand(verb), { meta: { name: "maestro" } })}\n\nExamples:\n${examples}\n`);
 }
 
-const SGR = /\x1b\[[0-9;]*m/g;
 /** Trailing blanks, possibly mixed with colour codes (citty pads every row to the widest). */
 const TRAILING = /(?:[ \t]|\x1b\[[0-9;]*m)+$/gm;
 
@@ -42,7 +41,7 @@ const TRAILING = /(?:[ \t]|\x1b\[[0-9;]*m)+$/gm;
  * only for a terminal (NO_COLOR set: never; FORCE_COLOR set and not 0: always), no trailing blanks.
  */
 function tidy(text: string): string {
-  const plain = colour() ? text : text.replace(SGR, "");
+  const plain = colour() ? text : Bun.stripANSI(text);
   return plain.replace(TRAILING, (tail) => tail.replace(/[ \t]/g, ""));
 }
 

@@ -17,7 +17,7 @@ export function describeFailure(err: unknown): { line: string; exit: ExitCode } 
   if (err instanceof MaestroError) return { line: `maestro: ${err.message}`, exit: err.exitCode };
   const e = err as { code?: string; name?: string; message?: string };
   if (e?.name === "CLIError") {
-    const msg = (e.message ?? "").replace(/\x1b\[[0-9;]*m/g, "");
+    const msg = Bun.stripANSI(e.message ?? "");
     return { line: `maestro: ${msg}; see \`maestro --help\``, exit: EXIT.usage };
   }
   if (e?.code === "EACCES" || e?.code === "EPERM") return { line: `maestro: ${e.message}`, exit: EXIT.refused };

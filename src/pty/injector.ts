@@ -135,8 +135,12 @@ export class Injector {
       if (c === 0x0d || c === 0x0a || c === 0x03 || c === 0x15) this.lineDirty = false;
       else if (c === 0x1b) {
         // An escape sequence (arrows, function keys) moves within the line; it types nothing.
-        while (i + 1 < text.length && !/[A-Za-z~]/.test(text[i + 1]!)) i++;
-        i++;
+        // SS3 (ESC O x: arrows in application cursor mode) has its final byte after the O.
+        if (text[i + 1] === "O") i += 2;
+        else {
+          while (i + 1 < text.length && !/[A-Za-z~]/.test(text[i + 1]!)) i++;
+          i++;
+        }
       } else if (c >= 0x20 && c !== 0x7f) this.lineDirty = true;
     }
     if (this.phase === "typing") this.held.push(bytes);

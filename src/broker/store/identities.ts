@@ -24,30 +24,37 @@ function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+/** Every identity statement, compiled once and typed with its row and parameters. */
+export function prepareStatements(db: Database) {
+  const cols = "name, kind, created_at, rotated_at, retired_at";
+  return {
+    byHash: db.query<{ name: string; kind: IdentityKind; token_hash: Uint8Array }, [hash: Uint8Array]>("SELECT name, kind, token_hash FROM identities WHERE token_hash = ?"),
+    byName: db.query<IdentityRow, [name: string]>(`SELECT ${cols} FROM identities WHERE name = ?`),
+    list: db.query<IdentityRow, []>(`SELECT ${cols} FROM identities ORDER BY name`),
+    insert: db.query<never, [name: string, kind: IdentityKind, hash: Uint8Array, at: number]>("INSERT INTO identities (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)"),
+    rotate: db.query<never, [hash: Uint8Array, at: number, name: string]>("UPDATE identities SET token_hash = ?, rotated_at = ?, retired_at = NULL WHERE name = ?"),
+    retire: db.query<never, [at: number, name: string]>("UPDATE identities SET retired_at = ? WHERE name = ? AND kind = 'session'"),
+    retireSessions: db.query<never, [at: number]>("UPDATE identities SET retired_at = ? WHERE kind = 'session' AND retired_at IS NULL"),
+    remove: db.query<never, [name: string]>("DELETE FROM identities WHERE name = ? AND kind != 'operator'"),
+  };
+}
+
 export class IdentityStore {
   /**
    * Every send looks its recipients up here; identities change only through this class, so a
    * cache in front of SQLite is exact (undefined = not yet loaded, null = known absent).
    */
   private readonly cache = new Map<string, IdentityRow | null>();
-  private readonly byHash;
-  private readonly byName;
-  private readonly insert;
-  private readonly rotate;
+  private readonly s: ReturnType<typeof prepareStatements>;
 
-  constructor(private readonly db: Database) {
-    this.byHash = db.query<{ name: string; kind: IdentityKind; token_hash: Uint8Array }, [Uint8Array]>(
-      "SELECT name, kind, token_hash FROM identities WHERE token_hash = ?",
-    );
-    this.byName = db.query<IdentityRow, [string]>("SELECT name, kind, created_at, rotated_at, retired_at FROM identities WHERE name = ?");
-    this.insert = db.query("INSERT INTO identities (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)");
-    this.rotate = db.query("UPDATE identities SET token_hash = ?, rotated_at = ?, retired_at = NULL WHERE name = ?");
+  constructor(db: Database) {
+    this.s = prepareStatements(db);
   }
 
   get(name: string): IdentityRow | undefined {
     let row = this.cache.get(name);
     if (row === undefined) {
-      row = this.byName.get(name) ?? null;
+      row = this.s.byName.get(name) ?? null;
       if (this.cache.size > 10_000) this.cache.clear(); // names probed by typos must not grow it forever
       this.cache.set(name, row);
     }
@@ -55,7 +62,7 @@ export class IdentityStore {
   }
 
   list(): IdentityRow[] {
-    return this.db.query<IdentityRow, []>("SELECT name, kind, created_at, rotated_at, retired_at FROM identities ORDER BY name").all();
+    return this.s.list.all();
   }
 
   /**
@@ -74,9 +81,9 @@ export class IdentityStore {
       if (!rotate) {
         throw new MaestroError("forbidden", `identity "${name}" already exists; add --rotate to issue a new token (the old one stops working)`);
       }
-      this.rotate.run(hash, Date.now(), name);
+      this.s.rotate.run(hash, Date.now(), name);
     } else {
-      this.insert.run(name, kind, hash, Date.now());
+      this.s.insert.run(name, kind, hash, Date.now());
     }
     this.cache.delete(name);
     return token;
@@ -86,25 +93,25 @@ export class IdentityStore {
   authenticate(token: string): Identity | undefined {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
     const hash = hashToken(token);
-    const row = this.byHash.get(hash);
+    const row = this.s.byHash.get(hash);
     if (!row || !timingSafeEqual(Buffer.from(row.token_hash), hash)) return undefined;
     return { name: row.name, kind: row.kind };
   }
 
   /** Its session is gone: out of `*` until a new session of that name issues a fresh token. */
   retire(name: string): void {
-    this.db.run("UPDATE identities SET retired_at = ? WHERE name = ? AND kind = 'session'", [Date.now(), name]);
+    this.s.retire.run(Date.now(), name);
     this.cache.delete(name);
   }
 
   /** At start-up: every session identity's session died with the previous daemon. */
   retireSessions(): void {
-    this.db.run("UPDATE identities SET retired_at = ? WHERE kind = 'session' AND retired_at IS NULL", [Date.now()]);
+    this.s.retireSessions.run(Date.now());
     this.cache.clear();
   }
 
   remove(name: string): void {
-    this.db.run("DELETE FROM identities WHERE name = ? AND kind != 'operator'", [name]);
+    this.s.remove.run(name);
     this.cache.delete(name);
   }
 }

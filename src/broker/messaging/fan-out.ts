@@ -1,0 +1,83 @@
+/**
+ * Live subscribers (`inbox --follow`, a session's injector, a hook) by identity, and pushing
+ * messages to them: a new message right after its commit, what a new subscriber is owed, a
+ * redelivery the sweep asks for.
+ */
+import type { MessageView } from "../../protocol/message.ts";
+import type { Store } from "../store/index.ts";
+import type { InboxRow, MessageRow } from "../store/messages.ts";
+import { messageView } from "../views.ts";
+import type { DeliveryMarks } from "./delivery-marks.ts";
+
+/** Something live that receives an identity's messages: `inbox --follow`, an injector, a hook. */
+export interface Subscriber {
+  /** Pushes one message; returns false when it cannot take it now (its client is not reading). */
+  deliver(view: MessageView): boolean;
+}
+
+export class FanOut {
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly marks: DeliveryMarks,
+  ) {}
+
+  subscribe(name: string, sub: Subscriber): () => void {
+    let set = this.subscribers.get(name);
+    if (!set) this.subscribers.set(name, (set = new Set()));
+    set.add(sub);
+    return () => {
+      set.delete(sub);
+      if (set.size === 0) this.subscribers.delete(name);
+    };
+  }
+
+  /** Whether `name` has a live subscriber now. */
+  has(name: string): boolean {
+    return this.subscribers.has(name);
+  }
+
+  /** Offers one view to every subscriber of `name`; whether any took it. */
+  offer(name: string, view: MessageView): boolean {
+    let took = false;
+    for (const sub of this.subscribers.get(name) ?? []) took = sub.deliver(view) || took;
+    return took;
+  }
+
+  /** Just committed: pushed to each recipient's subscribers, and marked delivered where one took it. */
+  pushNew(row: MessageRow, recipients: string[]): void {
+    const pushed: string[] = [];
+    for (const r of recipients) {
+      if (!this.has(r)) continue;
+      const view = messageView(row, { recipient: r, status: "delivered", attempts: 1, delivered_at: Date.now(), read_at: null, acked_at: null, dead_reason: null });
+      if (this.offer(r, view)) pushed.push(r);
+    }
+    if (pushed.length > 0) this.marks.pushedNew(row, pushed);
+  }
+
+  /**
+   * Pushes what `name` is owed (queued, or delivered and unread) to one subscriber, in inbox
+   * order: on subscribe, and when a paused subscriber drains.
+   */
+  async catchUp(name: string, sub: Subscriber, rows: InboxRow[] = this.owed(name)): Promise<void> {
+    const now = Date.now();
+    for (const row of rows) {
+      // The view describes this push as pushedOwed will store it: a first delivery, or (--ack)
+      // one more attempt.
+      const counts = row.status === "queued" || row.ack === 1;
+      const view = messageView(row, { ...row, status: "delivered", attempts: row.attempts + (counts ? 1 : 0), delivered_at: row.delivered_at ?? now });
+      if (!sub.deliver(view)) return;
+      await this.marks.pushedOwed(row, now);
+    }
+  }
+
+  /**
+   * What `name` is owed right now. Taken in the same tick as `subscribe`, it holds exactly the
+   * messages pushNew has not pushed to the new subscriber: a send committed later reaches it
+   * through pushNew, so a message is never pushed twice on one stream.
+   */
+  owed(name: string): InboxRow[] {
+    return this.store.messages.pendingFor(name, Date.now(), 10_000);
+  }
+}

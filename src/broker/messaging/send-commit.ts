@@ -1,0 +1,87 @@
+/**
+ * The commit hand-off of a send (and a reply): checks, policy and rate limit, blobs, then the
+ * insert through the group commit, with ids taken inside the commit. Resolves once durable.
+ */
+import { MaestroError } from "../../protocol/errors.ts";
+import { formatId } from "../../protocol/message.ts";
+import type { Identity } from "../../protocol/messages.ts";
+import type { Audit } from "../audit.ts";
+import type { BlobStore } from "../blobs.ts";
+import type { Config } from "../config.ts";
+import { Policy } from "../policy.ts";
+import { RateLimiter } from "../ratelimit.ts";
+import type { Store } from "../store/index.ts";
+import type { MessageRow } from "../store/messages.ts";
+import type { CheckedArgs } from "../../protocol/requests.ts";
+import { compose } from "./compose.ts";
+import type { Writer } from "./writer.ts";
+
+export interface SendOutcome {
+  id: string;
+  recipients: string[];
+  duplicate: boolean;
+}
+
+/** A committed send: the new row to push, or none when an idempotency key found an earlier one. */
+export interface Committed {
+  outcome: SendOutcome;
+  row: MessageRow | undefined;
+}
+
+export class SendCommit {
+  private readonly policy: Policy;
+  private readonly limiter: RateLimiter;
+  private last: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly blobs: BlobStore,
+    private readonly writer: Writer,
+    private readonly audit: Audit,
+  ) {
+    this.last = store.messages.maxId();
+    this.policy = new Policy(config.policy);
+    this.limiter = new RateLimiter(config.limits.sends_per_second, config.limits.send_burst);
+  }
+
+  /** The newest message id committed. */
+  get lastId(): number {
+    return this.last;
+  }
+
+  async commit(sender: Identity, args: CheckedArgs<"send">): Promise<Committed> {
+    const now = Date.now();
+    const draft = compose(this.store, this.config, sender, args, now);
+    for (const r of draft.recipients) this.policy.check(sender.name, r);
+    if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
+    // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
+    // message whose attachment is missing.
+    for (const f of draft.files) await this.blobs.put(f.bytes);
+    const window = now - this.config.messages.idempotency_window_ms;
+    const committed = await this.writer.write(() => {
+      const key = draft.row.idempotency_key;
+      const earlier = key === null ? undefined : this.store.messages.findIdempotent(draft.row.sender, key, window);
+      if (earlier !== undefined) {
+        // A row from before content hashes were kept cannot be compared: it answers as before.
+        if (earlier.content_hash !== null && earlier.content_hash !== draft.contentHash) {
+          throw new MaestroError("forbidden", `--idempotency-key "${key}": key already used for another message (${formatId(earlier.id)}); use a new key for a new message`);
+        }
+        return { row: undefined, id: earlier.id };
+      }
+      // Ids are taken inside the commit, so they follow commit order: FIFO per sender→recipient.
+      const id = (this.last = Math.max(Date.now() * 1024, this.last + 1));
+      const row: MessageRow = { ...draft.row, id, thread_id: draft.row.thread_id ?? id };
+      this.store.messages.insert(row, draft.recipients, draft.contentHash);
+      return { row, id };
+    });
+    if (!committed.row) {
+      const first = this.store.messages.get(committed.id)!;
+      return { outcome: { id: formatId(first.id), recipients: JSON.parse(first.recipients) as string[], duplicate: true }, row: undefined };
+    }
+    if (this.audit.listening) {
+      this.audit.publish({ kind: "message", at: new Date(now).toISOString(), event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
+    }
+    return { outcome: { id: formatId(committed.id), recipients: draft.recipients, duplicate: false }, row: committed.row };
+  }
+}
