@@ -159,7 +159,32 @@ export interface AuditEntry {
 /** What `events --follow` streams: audit records and message lifecycle events. */
 export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; at: string; event: "sent" | "delivered" | "read" | "acked"; id: string; from?: string; to: string[] };
 
-export interface Requests extends SessionRequests {
+export interface WebStartResult {
+  /** The one-time login URL (valid 5 minutes, single use). */
+  url: string;
+  /** The address actually listened on (port 0 resolved). */
+  listen: string;
+  /** When the login code in `url` expires (ISO 8601). */
+  expires_at: string;
+  tls: boolean;
+}
+
+export interface WebShareResult {
+  url: string;
+  session: string;
+  read_only: boolean;
+  expires_at: string;
+}
+
+export interface WebRequests {
+  "web.start": { args: { listen?: string }; result: WebStartResult };
+  "web.stop": { args: Record<string, never>; result: { stopped: boolean; listen: string | null } };
+  "web.revoke": { args: Record<string, never>; result: { logins: number; shares: number } };
+  "web.share": { args: { session: string; read_only?: boolean; ttl_ms?: number }; result: WebShareResult };
+  "web.token": { args: { rotate?: boolean }; result: { token: string; rotated: boolean } };
+}
+
+export interface Requests extends SessionRequests, WebRequests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: { force?: boolean }; result: ShutdownResult };
   register: { args: RegisterArgs; result: RegisterResult };
@@ -498,6 +523,27 @@ export const REQUESTS = {
     args: z.strictObject({ action: oneOf(["add", "rm", "ls"]), name: str().optional(), members: strings(L.MAX_RECIPIENTS).optional() }),
     access: anyone,
     result: "`{groups: [{name, members}]}`; `add` and `rm` are the operator's",
+  }),
+  "web.start": spec({
+    section: "daemon",
+    args: z.strictObject({ listen: str().optional() }),
+    access: operator("start the web gateway"),
+    result:
+      "`{url, listen, expires_at, tls}`: the gateway listens (default `127.0.0.1:7681`, or `[web] listen`) and `url` carries a fresh one-time login code (5 minutes, single use). Already listening: a new code for the same listener (`usage` if `listen` names another). A non-loopback address without `[web] tls_cert`/`tls_key` is `forbidden`",
+  }),
+  "web.stop": spec({ section: "daemon", args: none, access: operator("stop the web gateway"), result: "`{stopped, listen}`: every browser login and share link ends with it" }),
+  "web.revoke": spec({ section: "daemon", args: none, access: operator("revoke web logins"), result: "`{logins, shares}` ended: every login cookie and share link stops working at once; their WebSockets are closed" }),
+  "web.share": spec({
+    section: "daemon",
+    args: z.strictObject({ session: name(), read_only: bool().optional(), ttl_ms: int(1000, L.MAX_WAIT_MS).optional() }),
+    access: operator("share sessions"),
+    result: "`{url, session, read_only, expires_at}`: a link to one session (read-only unless `read_only: false`; default TTL 1 h) that can see nothing else; needs the gateway listening",
+  }),
+  "web.token": spec({
+    section: "daemon",
+    args: z.strictObject({ rotate: bool().optional() }),
+    access: operator("issue the web API token"),
+    result: "`{token, rotated}`: the operator's bearer token for the HTTP API, shown only here (stored hashed); `forbidden` if one exists and not `rotate`",
   }),
   "blob.get": spec({ section: "messages", args: z.strictObject({ message: nonEmpty(), sha256: nonEmpty() }), access: anyone, result: "`{name, data (base64)}` for a message the caller can see" }),
 
