@@ -97,7 +97,8 @@ export class Attachment {
       if (this.stream.backlog <= this.water.low) this.resume();
       return;
     }
-    if (this.stream.backlog > this.water.high) {
+    // Sent only if it fits under the high-water mark whole: a window is a bound, not a hint.
+    if (this.stream.backlog + bytes.byteLength > this.water.high) {
       this.stalled = true;
       return;
     }
@@ -124,10 +125,11 @@ export class Attachment {
     const ring = this.session.ring;
     if (this.sentTo >= ring.start) {
       // The ring still holds everything it missed: send that, up to the high-water mark at a time.
+      const size = Math.min(CATCH_UP_PIECE, this.water.high);
       for (const view of ring.since(this.sentTo)) {
-        for (let at = 0; at < view.byteLength; at += CATCH_UP_PIECE) {
-          if (this.stream.backlog > this.water.high) return; // more on the next drain
-          const piece = view.subarray(at, at + CATCH_UP_PIECE);
+        for (let at = 0; at < view.byteLength; at += size) {
+          const piece = view.subarray(at, at + size);
+          if (this.stream.backlog + piece.byteLength > this.water.high) return; // more on the next drain
           this.stream.output(piece, this.sentTo);
           this.sentTo += piece.byteLength;
         }
