@@ -1,5 +1,7 @@
 /** The web gateway's doors: login codes and cookies, revocation, Host and Origin checks, headers. */
 import { afterEach, describe, expect, test } from "vitest";
+import { readFileSync } from "node:fs";
+import { TestHome, waitFor } from "./helpers.ts";
 import { api, login, loginUrl, startWeb, WsPeer, type Web } from "./web-helpers.ts";
 
 let w: Web | undefined;
@@ -125,5 +127,44 @@ describe("web login", () => {
     const bad = await w.home.run(["web", "--listen", "nonsense"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("ADDR:PORT");
+  });
+
+  test("[web] listen in config: the daemon listens from start-up; maestro web gives a login URL for it", async () => {
+    const home = new TestHome({ config: '[web]\nlisten = "127.0.0.1:0"\n' });
+    try {
+      await home.start();
+      const logged = () => /web gateway listening on 127\.0\.0\.1:(\d+)/.exec(readFileSync(`${home.home}/daemon.log`, "utf8"))?.[1];
+      await waitFor(() => logged() !== undefined);
+      const r = JSON.parse(await home.ok(["web", "--json"]));
+      expect(r.listen).toBe(`127.0.0.1:${logged()}`);
+      const cookie = await login(r.url);
+      const who = await fetch(`${new URL(r.url).origin}/api/v1/whoami`, { method: "POST", headers: { cookie, origin: new URL(r.url).origin } });
+      expect(await who.json()).toEqual({ name: "operator", kind: "operator" });
+    } finally {
+      await home.cleanup();
+    }
+  });
+
+  test("with tls_cert/tls_key: https and wss, a Secure cookie, and a non-loopback listen is allowed", async () => {
+    const home = new TestHome();
+    try {
+      const key = `${home.home}/key.pem`;
+      const cert = `${home.home}/cert.pem`;
+      const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], { stderr: "pipe" });
+      if (gen.exitCode !== 0) throw new Error(`openssl: ${gen.stderr}`);
+      await Bun.write(`${home.home}/config.toml`, `[web]\ntls_cert = "${cert}"\ntls_key = "${key}"\n`);
+      await home.start();
+      const r = JSON.parse(await home.ok(["web", "--listen", "127.0.0.1:0", "--json"]));
+      expect(r.tls).toBe(true);
+      expect(r.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/login\?code=/);
+      const res = await fetch(r.url, { redirect: "manual", tls: { rejectUnauthorized: false } } as never);
+      expect(res.status).toBe(303);
+      expect(res.headers.get("set-cookie")).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      // The refusal of a wide listener is lifted (checked, not bound: the gateway already listens).
+      const wide = await home.run(["web", "--listen", "0.0.0.0:0"]);
+      expect(wide.stderr).not.toContain("not a loopback address");
+    } finally {
+      await home.cleanup();
+    }
   });
 });

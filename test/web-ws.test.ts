@@ -86,7 +86,8 @@ describe("maestro.v1", () => {
   test("resume with since: exactly the bytes after since, no duplicate, no gap", async () => {
     w = await startWeb();
     // No terminal echo: only the program's own output is in the stream.
-    await w.home.ok(["new", "s", "--", "sh", "-c", "stty -echo; exec cat"]);
+    await w.home.ok(["new", "s", "--", "sh", "-c", "stty -echo; echo READY; exec cat"]);
+    await w.home.ok(["wait", "s", "--match", "READY", "--timeout", "5s"]);
     const { ws, joined } = await joinedPeer(w, { session: "s" });
     await ws.until((x) => x.kind === "binary"); // the redraw
     ws.keys("one\r");
