@@ -16,3 +16,4 @@ export * from "./lib/redis.ts";
 export * from "./lib/procfs.ts";
 export * from "./lib/report.ts";
 export * from "./lib/ptyclient.ts";
+export * from "./lib/wsclient.ts";

@@ -56,6 +56,7 @@ describe("every request type is checked against the table before its handler", (
       "identity.rm": { name: "operator" },
       purge: { older_than_ms: 1 },
       new: { name: "evil", command: ["true"] },
+      "web.share": { session: "evil" },
     };
     const e = await ask(type, minimal[type] ?? {}, token);
     expect(e).toMatchObject({ code: "forbidden", exit: 6 });

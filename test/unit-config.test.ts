@@ -125,7 +125,7 @@ describe("refused", () => {
     expect(refusal("[limits]\nmax_connections_per_identity = 2.5\n")).toBe(`config FILE: "limits.max_connections_per_identity" must be an integer`);
     expect(refusal("[daemon]\nmax_connections = 0\n")).toBe(`config FILE: "daemon.max_connections" must be an integer of at least 1`);
     expect(refusal("[sessions]\nlow_water_bytes = 2000000\n")).toBe(`config FILE: "sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
-    expect(refusal("[daemon]\nmax_outbox_bytes = 1000000\n")).toBe(`config FILE: "sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
+    expect(refusal("[daemon]\nmax_outbox_bytes = 1000000\n[web]\nwindow_bytes = 4096\n")).toBe(`config FILE: "sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
     expect(refusal(`[sessions]\ndetach_key = "banana"\n`)).toMatch(/^config FILE: "sessions\.detach_key": /);
     expect(refusal(`[metrics]\nlisten = "0.0.0.0:9464"\ntoken = "0123456789abcdef"\n`)).toBe(`metrics.listen "0.0.0.0:9464" must be a loopback address with a port, e.g. "127.0.0.1:9464"`);
     expect(refusal(`[metrics]\nlisten = "127.0.0.1:9464"\n`)).toBe("metrics.token must be set (16 characters or more) when metrics.listen is");

@@ -13,6 +13,7 @@ import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
 import sessionCycles from "./session-cycles.ts";
+import { webClientRss, webEchoLatency, webThroughput, webThroughputCli } from "./web.ts";
 
 export const ROWS: Row[] = [
   statusVsSendKeys,
@@ -27,4 +28,8 @@ export const ROWS: Row[] = [
   idleShellsRss,
   sessionCycles,
   inject,
+  webThroughput,
+  webThroughputCli,
+  webEchoLatency,
+  webClientRss,
 ];

@@ -10,6 +10,7 @@ import { parseDetachKey } from "../protocol/keys.ts";
 import { DEFAULT_HOLD_FOR } from "../protocol/programs.ts";
 import { checkMetricsListen } from "./metrics-http.ts";
 import { parsePolicy, type PolicyRule } from "./policy.ts";
+import { checkWebListen } from "../web/listen.ts";
 
 export interface Config {
   daemon: {
@@ -61,6 +62,22 @@ export interface Config {
     listen: string;
     /** Required bearer token for the HTTP endpoint. */
     token: string;
+  };
+  /** The web gateway (HTTP API + `maestro.v1` WebSocket): src/web/. */
+  web: {
+    /** "127.0.0.1:7681" listens from start-up; "" = only when `maestro web` asks. */
+    listen: string;
+    /** PEM files; both set allow a non-loopback listener (HTTPS/WSS). */
+    tls_cert: string;
+    tls_key: string;
+    /** Terminal bytes sent to one WebSocket client and not yet acknowledged, at most. */
+    window_bytes: number;
+    /** WebSocket connections plus HTTP requests in flight from one address. */
+    max_connections_per_ip: number;
+    /** How long a login code works (at most, and by default, 5 minutes). */
+    login_code_ms: number;
+    /** Further host names (`name` or `name:port`) the server answers to, for Host and Origin checks. */
+    hosts: string[];
   };
   messages: {
     /** How long an --ack message waits for its ack before it is pushed again. */
@@ -114,6 +131,15 @@ export const DEFAULT_CONFIG: Config = {
     listen: "",
     token: "",
   },
+  web: {
+    listen: "",
+    tls_cert: "",
+    tls_key: "",
+    window_bytes: 1024 * 1024,
+    max_connections_per_ip: 8,
+    login_code_ms: 5 * 60_000,
+    hosts: [],
+  },
   messages: {
     ack_wait_ms: 30_000,
     max_deliver: 5,
@@ -143,6 +169,7 @@ export function loadConfig(path: string): Config {
   const config = merge(structuredClone(DEFAULT_CONFIG), rest, path, "");
   if (policy !== undefined) config.policy = parsePolicy(policy, path);
   if (config.metrics.listen) checkMetricsListen(config.metrics.listen, config.metrics.token);
+  if (config.web.listen) checkWebListen(config.web.listen, config.web, path);
   return check(config, path);
 }
 
@@ -159,6 +186,10 @@ function check(config: Config, file: string): Config {
     if (!Number.isInteger(config.limits[key])) bad(`"limits.${key}" must be an integer`);
   }
   if (!Number.isInteger(config.daemon.max_connections) || config.daemon.max_connections < 1) bad(`"daemon.max_connections" must be an integer of at least 1`);
+  const w = config.web;
+  if (!Number.isInteger(w.window_bytes) || w.window_bytes < 4096 || w.window_bytes > config.daemon.max_outbox_bytes / 2) bad(`"web.window_bytes" must be an integer from 4096 to half of "daemon.max_outbox_bytes"`);
+  if (!Number.isInteger(w.login_code_ms) || w.login_code_ms < 1 || w.login_code_ms > 5 * 60_000) bad(`"web.login_code_ms" must be an integer from 1 to 300000 (5 minutes)`);
+  if (!Number.isInteger(w.max_connections_per_ip) || w.max_connections_per_ip < 1) bad(`"web.max_connections_per_ip" must be an integer of at least 1`);
   if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
   if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
   try {

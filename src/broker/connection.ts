@@ -3,19 +3,16 @@
  * caps that keep a silent, slow or hostile client from holding memory or a slot for long.
  */
 import type { Socket } from "bun";
-import { ERROR_EXIT, MaestroError, isErrorCode, type ErrorCode } from "../protocol/errors.ts";
+import { ERROR_EXIT, MaestroError, type ErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder, FrameError, FrameKind, MAX_FRAME, MAX_HELLO_FRAME, type Frame } from "../protocol/frame.ts";
 import { decodeData, decodeJson, encodeJson, type ErrorBody, type Identity, type JsonBodies, type JsonKind } from "../protocol/messages.ts";
 import { Outbox } from "../protocol/outbox.ts";
-import type { RequestType } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
-import { actionOf, isRefusal, targetOf } from "./audit.ts";
 import { authenticate } from "./auth.ts";
-import { checkRequest } from "./checked.ts";
 import type { ConnectionLimits, Slot } from "./conn-limits.ts";
-import { storageError } from "./storage-errors.ts";
+import { dispatchRequest } from "./dispatch.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
-import type { Broker, ClientHandle, Handler, HandlerTable } from "./types.ts";
+import type { Broker, ClientHandle, HandlerTable } from "./types.ts";
 
 export const FEATURES: readonly string[] = [];
 
@@ -251,11 +248,6 @@ export class Connection implements ClientHandle, StreamTransport {
   }
 
   private onRequest(req: JsonBodies[typeof FrameKind.REQUEST]): void {
-    if (!Object.hasOwn(this.table, req.type)) {
-      this.fail("unknown_request", `unknown request type "${req.type}" (daemon maestro ${VERSION})`, false, req.id);
-      return;
-    }
-    const handler = this.table[req.type as RequestType] as Handler<RequestType>;
     if (this.streams.has(req.id)) {
       this.fail("protocol", `request id ${req.id} names a stream that is still open`, false, req.id);
       return;
@@ -271,27 +263,10 @@ export class Connection implements ClientHandle, StreamTransport {
         return stream;
       },
     };
-    const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
-    const error = (raw: unknown) => {
-      const err = storageError(raw, this.broker.paths.home) ?? raw;
-      if (err instanceof MaestroError && isRefusal(err.code)) {
-        this.broker.audit.record(this.identity.name, actionOf(req.type, req.args), targetOf(req.args), "denied", err.message);
-      }
-      if (err instanceof MaestroError) {
-        this.fail(err.code, err.message, false, req.id, err.details);
-      } else {
-        this.broker.log.error(`request ${req.type} failed`, err);
-        const code = isErrorCode((err as { code?: unknown })?.code) ? (err as { code: ErrorCode }).code : "internal";
-        this.fail(code, `internal error: ${(err as Error)?.message ?? String(err)}`, false, req.id);
-      }
-    };
-    try {
-      const out = handler(ctx, checkRequest(req.type as RequestType, req.args, this.identity) as never);
-      if (out instanceof Promise) out.then(reply, error);
-      else reply(out);
-    } catch (err) {
-      error(err);
-    }
+    dispatchRequest(this.table, ctx, req.type, req.args, {
+      reply: (result) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null }),
+      fail: (err) => this.fail(err.code, err.message, false, req.id, err.details),
+    });
   }
 
   /** A frame must complete within frame_timeout_ms of its first byte: no slow-loris. */

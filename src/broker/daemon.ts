@@ -27,6 +27,7 @@ import { Audit } from "./audit.ts";
 import { Metrics } from "./metrics.ts";
 import { serveMetrics } from "./metrics-http.ts";
 import { metricsText } from "./handlers/metrics.ts";
+import { startWeb, stopWeb } from "./web.ts";
 
 export interface DaemonOptions {
   /** Log to stderr as well as the log file. */
@@ -97,6 +98,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     clients,
     sessionOfProcess: (pid, ago) => sessions.sessionOfProcess(pid, ago),
     pinning,
+    web: { gateway: undefined },
     lastSeen,
     register: (c) => {
       clients.add(c);
@@ -115,6 +117,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         // Sessions die with the daemon: hang up on every program, kill stragglers, close every PTY.
         await sessions.closeAll(SESSION_HANGUP_GRACE_MS).catch((err) => log.error("closing sessions", err));
         http?.stop();
+        stopWeb(broker);
         try {
           unlinkSync(paths.socket);
         } catch {
@@ -132,6 +135,9 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
 
   const server = listen(broker, handlers);
   const http = config.metrics.listen ? serveMetrics(config.metrics.listen, config.metrics.token, () => metricsText(broker)) : undefined;
+  // `[web] listen` set: listen from start-up. A busy port must not keep the daemon (and every
+  // verb that autostarts it) down: it is logged, and `maestro web` says it again.
+  if (config.web.listen) startWeb(broker, undefined).catch((err) => log.error(`web gateway: ${(err as Error).message}`));
   const onSignal = (sig: NodeJS.Signals) => broker.shutdown(`signal ${sig}`);
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);

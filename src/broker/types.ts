@@ -37,8 +37,21 @@ export interface Broker {
   sessionOfProcess(pid: number, connectedMsAgo: number): { session: Identity } | { refused: string } | undefined;
   /** Sessions' processes are known by the kernel (Linux): their environments carry no token. */
   readonly pinning: boolean;
+  /** The web gateway while it listens (src/web/, loaded only then: broker/web.ts). */
+  readonly web: { gateway: WebGateway | undefined };
   /** Stops the daemon cleanly after the current tick. */
   shutdown(reason: string): void;
+}
+
+/** What the daemon asks of its web gateway (src/web/index.ts). */
+export interface WebGateway {
+  readonly listen: string;
+  readonly requested: string;
+  readonly tls: boolean;
+  login(): { url: string; expiresAt: number };
+  share(session: string, readOnly: boolean, ttlMs?: number): { url: string; expiresAt: number; id: string };
+  revoke(): { logins: number; shares: number };
+  stop(): void;
 }
 
 /** The per-connection view a handler gets. */

@@ -79,6 +79,32 @@ export const REQUESTS = {
     result: '`null`, then a stream: one EVENT per audit record (`{kind: "audit", …AuditEntry}`) or message event (`{kind: "message", at, event, id, from?, to}`), until CANCEL',
   }),
   metrics: spec({ section: "daemon", args: F.none(), access: anyone, result: "`{text}`: the Prometheus exposition `maestro metrics` prints" }),
+  "web.start": spec({
+    section: "daemon",
+    args: obj({ listen: F.str().optional().describe("ADDR:PORT; default 127.0.0.1:7681 or [web] listen") }),
+    access: operator("start the web gateway"),
+    result:
+      "`{url, listen, expires_at, tls}`: the gateway listens (default `127.0.0.1:7681`, or `[web] listen`) and `url` carries a fresh one-time login code (5 minutes, single use). Already listening: a new code for the same listener (`usage` if `listen` names another). A non-loopback address without `[web] tls_cert`/`tls_key` is `forbidden`",
+  }),
+  "web.stop": spec({ section: "daemon", args: F.none(), access: operator("stop the web gateway"), result: "`{stopped, listen}`: every browser login and share link ends with it" }),
+  "web.revoke": spec({
+    section: "daemon",
+    args: F.none(),
+    access: operator("revoke web logins"),
+    result: "`{logins, shares}` ended: every login cookie and share link stops working at once; their WebSockets are closed",
+  }),
+  "web.share": spec({
+    section: "daemon",
+    args: obj({ session: F.name(), read_only: F.bool().optional(), ttl_ms: F.int(1000, L.MAX_WAIT_MS).optional().describe("Default 1 h") }),
+    access: operator("share sessions"),
+    result: "`{url, session, read_only, expires_at}`: a link to one session (read-only unless `read_only: false`) that can see nothing else; `unavailable` when the gateway is not listening",
+  }),
+  "web.token": spec({
+    section: "daemon",
+    args: obj({ rotate: F.bool().optional() }),
+    access: operator("issue the web API token"),
+    result: "`{token, rotated}`: the operator's bearer token for the HTTP API, shown only here (stored hashed); `forbidden` if one exists and not `rotate`",
+  }),
 
   // ── messages ──
   send: spec({
@@ -260,6 +286,11 @@ interface Results {
   audit: R.AuditEntry[];
   events: null;
   metrics: { text: string };
+  "web.start": R.WebStartResult;
+  "web.stop": { stopped: boolean; listen: string | null };
+  "web.revoke": { logins: number; shares: number };
+  "web.share": R.WebShareResult;
+  "web.token": { token: string; rotated: boolean };
   send: R.SendResult;
   reply: R.SendResult;
   "message.wait": R.WaitResult;

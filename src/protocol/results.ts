@@ -165,3 +165,22 @@ export type WaitEvent =
   | { type: "exit"; code: number | null; signal: string | null }
   | { type: "match"; line: string }
   | { type: "timeout" };
+
+// ── The web gateway ──────────────────────────────────────────────────────────────────────────
+
+export interface WebStartResult {
+  /** The one-time login URL (valid 5 minutes, single use). */
+  url: string;
+  /** The address actually listened on (port 0 resolved). */
+  listen: string;
+  /** When the login code in `url` expires (ISO 8601). */
+  expires_at: string;
+  tls: boolean;
+}
+
+export interface WebShareResult {
+  url: string;
+  session: string;
+  read_only: boolean;
+  expires_at: string;
+}

@@ -6,10 +6,30 @@
  * with a fresh screen. So the daemon holds at most about high-water bytes per client, and a client
  * that is merely slower than the program costs no more than one that keeps up.
  */
-import type { ServerStream } from "../broker/stream.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
 import { CLEAR_SCREEN, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
 import type { Session, SessionEvent } from "./session.ts";
+
+/**
+ * Where an attached client's bytes go: a stream on the Unix socket (broker/attach-sink.ts) or a
+ * `maestro.v1` WebSocket (src/web/ws.ts). `backlog` is what the watermarks are held against:
+ * bytes queued toward the client (the socket) or sent and not yet acknowledged (the WebSocket).
+ */
+export interface AttachSink {
+  readonly open: boolean;
+  readonly backlog: number;
+  /** Program output; `offset` is where its first byte sits in the session's output stream. */
+  output(bytes: Uint8Array, offset: number): void;
+  /** A freshly drawn screen: the client's state as of output offset `offset` (not itself output). */
+  redraw(bytes: Uint8Array, offset: number, cols: number, rows: number): void;
+  event(e: AttachEvent): void;
+  end(reason: string): void;
+  /** Called when the backlog has fallen (the socket drained, the client acknowledged). */
+  onDrain(fn: () => void): void;
+}
+
+/** The ring is caught up on in pieces of at most this much, so a window is never overrun by a lot. */
+const CATCH_UP_PIECE = 64 * 1024;
 
 export interface Watermarks {
   high: number;
@@ -37,7 +57,7 @@ export class Attachment {
     /** `<connection>:<stream>`: what `resize` names it by. */
     readonly key: string,
     readonly session: Session,
-    private readonly stream: ServerStream,
+    private readonly stream: AttachSink,
     readonly readOnly: boolean,
     public cols: number,
     public rows: number,
@@ -66,7 +86,7 @@ export class Attachment {
     const screen = this.session.currentScreen();
     this.sentTo = this.session.ring.end;
     const enc = new TextEncoder();
-    this.stream.data(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)));
+    this.stream.redraw(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)), this.sentTo, this.session.cols, this.session.rows);
     this.snapshotCost = performance.now() - t0;
     this.lastSnapshot = Date.now();
   }
@@ -77,12 +97,27 @@ export class Attachment {
       if (this.stream.backlog <= this.water.low) this.resume();
       return;
     }
-    if (this.stream.backlog > this.water.high) {
+    // Sent only if it fits under the high-water mark whole: a window is a bound, not a hint.
+    if (this.stream.backlog + bytes.byteLength > this.water.high) {
       this.stalled = true;
       return;
     }
-    this.stream.data(bytes);
+    this.stream.output(bytes, this.session.ring.end - bytes.byteLength);
     this.sentTo = this.session.ring.end;
+  }
+
+  /**
+   * A client that says how far it got (`since`, an output offset): the bytes after it, if the ring
+   * still holds them all, through the catch-up path (paced by the watermarks); false if not, and
+   * the caller draws a fresh screen instead.
+   */
+  resumeFrom(since: number): boolean {
+    const ring = this.session.ring;
+    if (since < ring.start || since > ring.end) return false;
+    this.sentTo = since;
+    this.stalled = true;
+    this.resume();
+    return true;
   }
 
   private resume(): void {
@@ -90,10 +125,14 @@ export class Attachment {
     const ring = this.session.ring;
     if (this.sentTo >= ring.start) {
       // The ring still holds everything it missed: send that, up to the high-water mark at a time.
-      for (const piece of ring.since(this.sentTo)) {
-        if (this.stream.backlog > this.water.high) return; // more on the next drain
-        this.stream.data(piece);
-        this.sentTo += piece.byteLength;
+      const size = Math.min(CATCH_UP_PIECE, this.water.high);
+      for (const view of ring.since(this.sentTo)) {
+        for (let at = 0; at < view.byteLength; at += size) {
+          const piece = view.subarray(at, at + size);
+          if (this.stream.backlog + piece.byteLength > this.water.high) return; // more on the next drain
+          this.stream.output(piece, this.sentTo);
+          this.sentTo += piece.byteLength;
+        }
       }
       this.stalled = false;
       return;

@@ -259,9 +259,14 @@ export class Session {
     return this.restartTimer !== undefined;
   }
 
+  /** Bytes written into the PTY (keystrokes, typed text, notices), for /activity. */
+  bytesIn = 0;
+
   /** Writes bytes into the PTY. */
   write(bytes: Uint8Array | string): void {
-    this.term?.write(bytes);
+    if (!this.term) return;
+    this.bytesIn += typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
+    this.term.write(bytes);
   }
 
   /** Types notices into the PTY when this is a `--notify inject` session (set by the broker). */

@@ -1,6 +1,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import { Attachment } from "../../pty/attachment.ts";
-import { requireSessionControl } from "../auth.ts";
+import type { AttachSink } from "../../pty/attachment.ts";
+import { attachClient } from "../attach-client.ts";
+import type { ServerStream } from "../stream.ts";
 import type { Handler } from "../types.ts";
 
 /**
@@ -9,55 +10,60 @@ import type { Handler } from "../types.ts";
  */
 export const attach: Handler<"attach"> = (ctx, args) => {
   const { broker, client } = ctx;
-  const session = broker.sessions.get(args.name);
+  const name = args.name;
+  const session = broker.sessions.get(name);
   // From inside the session its own output would be fed back into it without end (tmux refuses
   // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs.
   const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid, 0);
   if (inside !== undefined && "session" in inside && inside.session.name === session.name) {
     throw new MaestroError("forbidden", `cannot attach to ${session.name} from inside it: its output would loop into itself; use another terminal (\`maestro peek ${session.name}\` shows its screen)`);
   }
-  const readOnly = args.read_only === true;
-  if (!readOnly) requireSessionControl(client.identity, session.name, "attach to (use --read-only to watch)");
-  const cols = args.cols ?? session.cols;
-  const rows = args.rows ?? session.rows;
-  const history = args.history ?? broker.config.sessions.attach_history_lines;
-  const tty = args.tty;
+  const { read_only: ro, cols, rows, history, tty } = args;
+  const readOnly = ro === true;
   const cfg = broker.config.sessions;
+  // Checked before the stream opens, so a refusal is a plain error reply.
   if (session.clients.size >= cfg.max_clients) {
     throw new MaestroError("forbidden", `session "${session.name}" already has ${cfg.max_clients} clients (sessions.max_clients)`);
   }
   const stream = ctx.openStream();
-  const key = `${client.id}:${stream.id}`;
-  const a = new Attachment(key, session, stream, readOnly, cols, rows, { high: cfg.high_water_bytes, low: cfg.low_water_bytes }, () =>
-    broker.sessions.attachments.delete(key),
-    tty,
-  );
-  broker.sessions.attachments.set(key, a);
-  stream.onCancel(() => {
-    a.detached();
-    broker.log.info(`session ${session.name}: ${client.identity.name} detached (connection ${client.id})`);
-    broker.audit.record(client.identity.name, "session.detach", session.name, "ok");
-  });
+  let attached;
+  try {
+    attached = attachClient(broker, client.identity, `${client.id}:${stream.id}`, streamSink(stream), {
+      name,
+      readOnly,
+      ...(cols !== undefined ? { cols } : {}),
+      ...(rows !== undefined ? { rows } : {}),
+      ...(history !== undefined ? { history } : {}),
+      ...(tty !== undefined ? { tty } : {}),
+    }, `connection ${client.id}`);
+  } catch (err) {
+    stream.cancel();
+    throw err;
+  }
+  const { attachment: a, detach } = attached;
+  stream.onCancel(detach);
   if (!readOnly) {
     stream.onInput((bytes) => {
       if (!session.running) return;
       session.input(bytes);
     });
   }
-  broker.log.info(`session ${session.name}: ${client.identity.name} attached${readOnly ? " read-only" : ""} (connection ${client.id})`);
-  broker.audit.record(client.identity.name, "session.attach", session.name, "ok", readOnly ? "read-only" : "");
-  // The reply goes out first; the screen and everything after it follow on the stream.
-  queueMicrotask(() => {
-    if (!stream.open) return;
-    a.sendSnapshot(session.historyFor(tty, history));
-    if (session.running) {
-      session.clients.add(a);
-    } else {
-      stream.event({ type: "exit", code: session.exitCode, signal: session.signal, restarting: false });
-      a.close("exited");
-    }
-  });
-  // Refitted now, so the reply says the size the screen will be drawn at.
-  if (!readOnly) session.fitClients({ cols, rows });
-  return { name: session.name, detach_key: cfg.detach_key, cols: session.cols, rows: session.rows };
+  return { name: session.name, detach_key: cfg.detach_key, cols: a.session.cols, rows: a.session.rows };
 };
+
+/** An attach stream on the Unix socket: output and redraws alike are DATA frames. */
+function streamSink(stream: ServerStream): AttachSink {
+  return {
+    get open() {
+      return stream.open;
+    },
+    get backlog() {
+      return stream.backlog;
+    },
+    output: (bytes) => stream.data(bytes),
+    redraw: (bytes) => stream.data(bytes),
+    event: (e) => stream.event(e),
+    end: (reason) => stream.end(reason),
+    onDrain: (fn) => stream.onDrain(fn),
+  };
+}

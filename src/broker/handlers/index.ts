@@ -31,6 +31,7 @@ import { search } from "./search.ts";
 import { send } from "./send.ts";
 import { thread } from "./thread.ts";
 import { whoami } from "./whoami.ts";
+import { webRevoke, webShare, webStart, webStop, webToken } from "./web.ts";
 
 export const handlers: HandlerTable = {
   status,
@@ -65,4 +66,9 @@ export const handlers: HandlerTable = {
   events,
   metrics,
   "session.notify": sessionNotify,
+  "web.start": webStart,
+  "web.stop": webStop,
+  "web.revoke": webRevoke,
+  "web.share": webShare,
+  "web.token": webToken,
 };
