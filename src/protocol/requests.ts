@@ -26,6 +26,18 @@ export interface ShutdownResult {
   pid: number;
 }
 
+/** What `backup` wrote: an archive (src/protocol/backup-manifest.ts) of the store, its attachments and config. */
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  schema_version: number;
+  messages: number;
+  blobs: number;
+  /** Attachments the store refers to whose file was missing or damaged: not in the archive. */
+  missing_blobs: string[];
+  config: boolean;
+}
+
 export interface RegisterArgs {
   name: string;
   /** Issue a new token for an existing identity; the old one stops working. */
@@ -162,6 +174,8 @@ export type DaemonEvent = ({ kind: "audit" } & AuditEntry) | { kind: "message"; 
 export interface Requests extends SessionRequests {
   status: { args: Record<string, never>; result: StatusResult };
   shutdown: { args: { force?: boolean }; result: ShutdownResult };
+  /** `file` is an absolute path, written by the daemon. */
+  backup: { args: { file: string }; result: BackupResult };
   register: { args: RegisterArgs; result: RegisterResult };
   whoami: { args: Record<string, never>; result: WhoamiResult };
   send: { args: SendArgs; result: SendResult };
@@ -427,6 +441,13 @@ export const REQUESTS = {
     args: z.strictObject({ force: bool().optional() }),
     access: operator("stop the daemon"),
     result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0; refused (`forbidden`) while sessions run, unless `force`",
+  }),
+  backup: spec({
+    section: "daemon",
+    args: z.strictObject({ file: nonEmpty().max(4096, { error: "must be at most 4096 characters" }) }),
+    access: operator("take backups"),
+    result:
+      "`{file, bytes, schema_version, messages, blobs, missing_blobs, config}` once the archive (a tar: `manifest.json`, `maestro.db`, `blobs/<sha256>`, `config.toml`) is synced and renamed to `file` (absolute). The store is copied by `VACUUM INTO` on a connection of its own: writers are not stopped, and every send acknowledged before the request is in it",
   }),
   register: spec({ section: "daemon", args: z.strictObject({ name: name(), rotate: bool().optional() }), access: operator("register identities"), result: "`{name, token, rotated}`; the token is shown only here" }),
   whoami: spec({ section: "daemon", args: none, access: anyone, result: "`{name, kind}`: `kind` is `operator`, `agent` or `session`" }),
