@@ -20,6 +20,10 @@ export interface Config {
     max_connections: number;
     /** Replies queued for a client that does not read; past this the connection is closed. */
     max_outbox_bytes: number;
+    /** daemon.log rotates to daemon.log.1 when it would grow past this… */
+    log_max_bytes: number;
+    /** …and this many old files are kept (daemon.log.1 … .N). */
+    log_keep: number;
   };
   sessions: {
     /** Output kept per session while nobody (or a slow client) reads it. */
@@ -36,6 +40,10 @@ export interface Config {
     low_water_bytes: number;
     max_sessions: number;
     max_clients: number;
+    /** A session's `new --log` file rotates past this size… */
+    log_max_bytes: number;
+    /** …keeping this many old files (<name>.log.1 … .N). */
+    log_keep: number;
   };
   /** Typing message notices into `--notify inject` sessions (SPEC §7). */
   inject: InjectConfig;
@@ -80,6 +88,8 @@ export const DEFAULT_CONFIG: Config = {
     frame_timeout_ms: 10_000,
     max_connections: 1024,
     max_outbox_bytes: 64 * 1024 * 1024,
+    log_max_bytes: 10 * 1024 * 1024,
+    log_keep: 3,
   },
   sessions: {
     ring_bytes: 2 * 1024 * 1024,
@@ -90,6 +100,8 @@ export const DEFAULT_CONFIG: Config = {
     low_water_bytes: 64 * 1024,
     max_sessions: 1000,
     max_clients: 64,
+    log_max_bytes: 10 * 1024 * 1024,
+    log_keep: 3,
   },
   inject: {
     quiet_ms: 1500,
@@ -159,6 +171,11 @@ function check(config: Config, file: string): Config {
     if (!Number.isInteger(config.limits[key])) bad(`"limits.${key}" must be an integer`);
   }
   if (!Number.isInteger(config.daemon.max_connections) || config.daemon.max_connections < 1) bad(`"daemon.max_connections" must be an integer of at least 1`);
+  for (const table of ["daemon", "sessions"] as const) {
+    const { log_max_bytes, log_keep } = config[table];
+    if (!Number.isInteger(log_max_bytes) || log_max_bytes < 4096) bad(`"${table}.log_max_bytes" must be an integer of at least 4096`);
+    if (!Number.isInteger(log_keep) || log_keep > 100) bad(`"${table}.log_keep" must be an integer from 0 to 100`);
+  }
   if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
   if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
   try {

@@ -46,6 +46,7 @@ export const VERBS: Record<string, Loader> = {
   metrics: () => load(import("../commands/metrics.ts")),
   completion: () => load(import("../commands/completion.ts")),
   notify: () => load(import("../commands/notify.ts")),
+  service: () => load(import("../commands/service.ts")),
   backup: () => load(import("../commands/backup.ts")),
   restore: () => load(import("../commands/restore.ts")),
 };
