@@ -47,6 +47,7 @@ export const VERBS: Record<string, Loader> = {
   completion: () => load(import("../commands/completion.ts")),
   notify: () => load(import("../commands/notify.ts")),
   service: () => load(import("../commands/service.ts")),
+  doctor: () => load(import("../commands/doctor.ts")),
   backup: () => load(import("../commands/backup.ts")),
   restore: () => load(import("../commands/restore.ts")),
 };
