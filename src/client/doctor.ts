@@ -5,7 +5,6 @@
  * CHECKS: each gets the shared context (paths, the daemon's welcome if one answered) and returns
  * one result.
  */
-import { Database } from "bun:sqlite";
 import { existsSync, lstatSync, readdirSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { MaestroError } from "../protocol/errors.ts";
 import { isLocked, readPid } from "../protocol/lock.ts";
@@ -15,6 +14,7 @@ import type { SessionInfo } from "../protocol/requests.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { Client } from "./connection.ts";
 import { isNoDaemon } from "./autostart.ts";
+import { readStore } from "./read-store.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -135,25 +135,19 @@ const CHECKS: Check[] = [
       const newest = MIGRATIONS.at(-1)!.version;
       const bytes = statSync(paths.db).size;
       const aside = `move it and its -wal aside and start afresh, or restore a backup (\`maestro restore FILE\` into an empty home)`;
-      let db: Database;
       try {
-        db = new Database(paths.db, { readonly: true });
-      } catch (err) {
-        return fail(`${paths.db} cannot be opened: ${(err as Error).message}`, aside);
-      }
-      try {
-        const rows = db.query("PRAGMA integrity_check").all() as { integrity_check: string }[];
-        if (rows.length !== 1 || rows[0]!.integrity_check !== "ok") return fail(`${paths.db} fails SQLite's integrity check: ${rows[0]?.integrity_check ?? "no answer"}`, aside);
-        const version = (db.query("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
-        if (version > newest) return fail(`${paths.db} has schema ${version}, newer than this maestro knows (${newest})`, "run the newer maestro that wrote it");
-        const messages = (db.query("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
-        const size = `${(bytes / MiB).toFixed(1)} MiB, ${messages} messages, schema ${version}`;
-        if (version < newest) return ok(`${paths.db} intact (${size}); the daemon migrates it to schema ${newest} when it starts`);
-        return ok(`${paths.db} intact (${size})`);
+        return readStore(paths.db, () => !isLocked(paths.lock), (db) => {
+          const rows = db.query("PRAGMA integrity_check").all() as { integrity_check: string }[];
+          if (rows.length !== 1 || rows[0]!.integrity_check !== "ok") return fail(`${paths.db} fails SQLite's integrity check: ${rows[0]?.integrity_check ?? "no answer"}`, aside);
+          const version = (db.query("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+          if (version > newest) return fail(`${paths.db} has schema ${version}, newer than this maestro knows (${newest})`, "run the newer maestro that wrote it");
+          const messages = (db.query("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+          const size = `${(bytes / MiB).toFixed(1)} MiB, ${messages} messages, schema ${version}`;
+          if (version < newest) return ok(`${paths.db} intact (${size}); the daemon migrates it to schema ${newest} when it starts`);
+          return ok(`${paths.db} intact (${size})`);
+        });
       } catch (err) {
         return fail(`${paths.db} cannot be read: ${(err as Error).message}`, aside);
-      } finally {
-        db.close();
       }
     },
   },

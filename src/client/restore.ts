@@ -16,6 +16,7 @@ import { acquireLock } from "../protocol/lock.ts";
 import type { Paths } from "../protocol/paths.ts";
 import { readTar, TarError } from "../protocol/tar.ts";
 import { MIGRATIONS } from "../broker/store/migrations.ts";
+import { readStore } from "./read-store.ts";
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
@@ -72,23 +73,18 @@ function dataInHome(paths: Paths): string | undefined {
   if (existsSync(blobs) && readdirSync(blobs).length > 0) return "attachments (blobs/)";
   if (!existsSync(paths.db)) return undefined;
   // A store a daemon opened but nobody used (identities: only the operator) is not data.
-  let db: Database;
+  // We hold the home's lock: no daemon has the store open, so what SQLite adds can go again.
   try {
-    db = new Database(paths.db, { readonly: true });
+    return readStore(paths.db, () => true, (db) => {
+      const n = (sql: string) => (db.query(sql).get() as { n: number }).n;
+      const messages = n("SELECT count(*) AS n FROM messages");
+      const identities = n("SELECT count(*) AS n FROM identities WHERE kind != 'operator'");
+      const groups = n("SELECT count(*) AS n FROM group_members");
+      if (messages + identities + groups === 0) return undefined;
+      return `a store with ${messages} messages, ${identities} identities and ${groups} group members (${paths.db})`;
+    });
   } catch {
     return `a store that cannot be read (${paths.db})`;
-  }
-  try {
-    const n = (sql: string) => (db.query(sql).get() as { n: number }).n;
-    const messages = n("SELECT count(*) AS n FROM messages");
-    const identities = n("SELECT count(*) AS n FROM identities WHERE kind != 'operator'");
-    const groups = n("SELECT count(*) AS n FROM group_members");
-    if (messages + identities + groups === 0) return undefined;
-    return `a store with ${messages} messages, ${identities} identities and ${groups} group members (${paths.db})`;
-  } catch {
-    return `a store that cannot be read (${paths.db})`;
-  } finally {
-    db.close();
   }
 }
 
