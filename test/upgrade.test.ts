@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { MIGRATIONS } from "../src/broker/store/migrations.ts";
-import { TestHome } from "./helpers.ts";
+import { FrameKind } from "../src/protocol/frame.ts";
+import { parseId } from "../src/protocol/message.ts";
+import { RawPeer, TestHome } from "./helpers.ts";
 
 const NEWEST = MIGRATIONS.at(-1)!.version;
 const homes: TestHome[] = [];
@@ -104,5 +106,39 @@ describe("upgrades", () => {
     expect(k2).toBe(k1);
     await h.ok(["daemon", "stop"]);
     expect(schemaOf(join(h.home, "maestro.db"))).toBe(NEWEST);
+  });
+
+  test("`daemon restart --force` with sends in flight loses no acknowledged message; running sessions end", async () => {
+    const h = new TestHome();
+    homes.push(h);
+    const oldPid = await h.start();
+    await h.ok(["register", "sink"]);
+    await h.ok(["new", "worker", "--", "sleep", "300"]);
+    const peer = await RawPeer.connect(h.socket);
+    peer.hello();
+    await peer.next(FrameKind.WELCOME);
+    const acked: number[] = [];
+    let sent = 0;
+    let restart: Promise<{ code: number; stderr: string }> | undefined;
+    // Send in small batches until the daemon goes away under us; count what was acknowledged.
+    while (!peer.closed) {
+      for (let i = 0; i < 10; i++) peer.request(++sent, "send", { to: ["sink"], body: `m${sent}` });
+      await Bun.sleep(1);
+      while (peer.frames.some((f) => f.kind === FrameKind.REPLY)) acked.push(parseId(((await peer.next(FrameKind.REPLY)).result as { id: string }).id));
+      if (!restart && acked.length >= 200) restart = h.run(["daemon", "restart", "--force"]);
+      if (sent > 200_000) throw new Error("the daemon never went away");
+    }
+    while (peer.frames.some((f) => f.kind === FrameKind.REPLY)) acked.push(parseId(((await peer.next(FrameKind.REPLY)).result as { id: string }).id));
+    const r = await restart!;
+    expect(r.code, r.stderr).toBe(0);
+    const newPid = h.daemonPid();
+    expect(newPid).not.toBe(oldPid);
+    expect(acked.length).toBeGreaterThanOrEqual(200);
+
+    const inbox = JSON.parse(await h.ok(["inbox", "sink", "--limit", "10000", "--json"])) as { id: string }[];
+    const stored = new Set(inbox.map((m) => parseId(m.id)));
+    expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+    // Sessions end with the daemon today: the new daemon has none.
+    expect(JSON.parse(await h.ok(["ls", "--json"]))).toEqual([]);
   });
 });
