@@ -8,7 +8,7 @@ export default defineVerb({
   meta: {
     name: "restore",
     description: "Restore a `maestro backup` archive into a stopped, empty home; checks every file's SHA-256 and the store's integrity before anything is moved into place",
-    examples: ["MAESTRO_HOME=~/.maestro maestro restore ~/maestro-2026-12-01.tar", "maestro restore backup.tar --json"],
+    examples: ["maestro restore ~/maestro-2026-12-01.tar", "MAESTRO_HOME=~/.maestro-new maestro restore backup.tar --json"],
   },
   args: {
     file: { type: "positional", required: false, description: "The archive `maestro backup` wrote" },
