@@ -14,7 +14,7 @@ describe("completion", () => {
     writeFileSync(script, await h.ok(["completion", "bash"]));
     const complete = (words: string[]) =>
       Bun.spawnSync(["bash", "-c", `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _maestro; echo "\${COMPREPLY[*]}"`]).stdout.toString().trim();
-    expect(complete(["maestro", "se"]).split(" ").sort()).toEqual(["search", "send"]);
+    expect(complete(["maestro", "se"]).split(" ").sort()).toEqual(["search", "send", "service"]);
     expect(complete(["maestro", ""]).split(" ").sort()).toEqual(Object.keys(VERBS).sort());
     expect(complete(["maestro", "send", "w1", "--pri"])).toBe("--priority");
     expect(complete(["maestro", "send", "w1", "--priority", ""])).toBe("urgent high normal low");

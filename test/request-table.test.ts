@@ -57,6 +57,7 @@ describe("every request type is checked against the table before its handler", (
       purge: { older_than_ms: 1 },
       new: { name: "evil", command: ["true"] },
       "web.share": { session: "evil" },
+      backup: { file: "/tmp/evil.tar" },
     };
     const e = await ask(type, minimal[type] ?? {}, token);
     expect(e).toMatchObject({ code: "forbidden", exit: 6 });

@@ -27,7 +27,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 async function rig(config: Partial<InjectConfig>, command: string[], ready?: string) {
   const session = new Session(
     { name: "agent", command, cwd: "/tmp", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color" }, notify: "inject", restart: "no", cols: 200, rows: 24 },
-    { ring_bytes: 64 * 1024, scrollback_lines: 100 },
+    { ring_bytes: 64 * 1024, scrollback_lines: 100, log_max_bytes: 1024 * 1024, log_keep: 1 },
     () => {},
   );
   let out = "";

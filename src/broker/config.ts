@@ -21,6 +21,10 @@ export interface Config {
     max_connections: number;
     /** Replies queued for a client that does not read; past this the connection is closed. */
     max_outbox_bytes: number;
+    /** daemon.log rotates to daemon.log.1 when it would grow past this… */
+    log_max_bytes: number;
+    /** …and this many old files are kept (daemon.log.1 … .N). */
+    log_keep: number;
   };
   sessions: {
     /** Output kept per session while nobody (or a slow client) reads it. */
@@ -37,6 +41,10 @@ export interface Config {
     low_water_bytes: number;
     max_sessions: number;
     max_clients: number;
+    /** A session's `new --log` file rotates past this size… */
+    log_max_bytes: number;
+    /** …keeping this many old files (<name>.log.1 … .N). */
+    log_keep: number;
   };
   /** Typing message notices into `--notify inject` sessions (SPEC §7). */
   inject: InjectConfig;
@@ -97,6 +105,8 @@ export const DEFAULT_CONFIG: Config = {
     frame_timeout_ms: 10_000,
     max_connections: 1024,
     max_outbox_bytes: 64 * 1024 * 1024,
+    log_max_bytes: 10 * 1024 * 1024,
+    log_keep: 3,
   },
   sessions: {
     ring_bytes: 2 * 1024 * 1024,
@@ -107,6 +117,8 @@ export const DEFAULT_CONFIG: Config = {
     low_water_bytes: 64 * 1024,
     max_sessions: 1000,
     max_clients: 64,
+    log_max_bytes: 10 * 1024 * 1024,
+    log_keep: 3,
   },
   inject: {
     quiet_ms: 1500,
@@ -190,6 +202,11 @@ function check(config: Config, file: string): Config {
   if (!Number.isInteger(w.window_bytes) || w.window_bytes < 4096 || w.window_bytes > config.daemon.max_outbox_bytes / 2) bad(`"web.window_bytes" must be an integer from 4096 to half of "daemon.max_outbox_bytes"`);
   if (!Number.isInteger(w.login_code_ms) || w.login_code_ms < 1 || w.login_code_ms > 5 * 60_000) bad(`"web.login_code_ms" must be an integer from 1 to 300000 (5 minutes)`);
   if (!Number.isInteger(w.max_connections_per_ip) || w.max_connections_per_ip < 1) bad(`"web.max_connections_per_ip" must be an integer of at least 1`);
+  for (const table of ["daemon", "sessions"] as const) {
+    const { log_max_bytes, log_keep } = config[table];
+    if (!Number.isInteger(log_max_bytes) || log_max_bytes < 4096) bad(`"${table}.log_max_bytes" must be an integer of at least 4096`);
+    if (!Number.isInteger(log_keep) || log_keep > 100) bad(`"${table}.log_keep" must be an integer from 0 to 100`);
+  }
   if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
   if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
   try {

@@ -12,6 +12,7 @@ import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
+import { DEFAULT_ROTATION } from "./rotate.ts";
 import { peerPidSupported } from "./peer.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";
@@ -47,10 +48,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       `a daemon is already running for ${paths.home}${lock.heldBy ? ` (pid ${lock.heldBy})` : ""}; stop it with \`maestro daemon stop\``,
     );
   }
-  const log = createLogger(paths.log, opts.foreground);
+  const rotation = { ...DEFAULT_ROTATION };
+  const log = createLogger(paths.log, opts.foreground, rotation);
   let store: Store;
   try {
     const config = loadConfig(paths.config);
+    rotation.max_bytes = config.daemon.log_max_bytes;
+    rotation.keep = config.daemon.log_keep;
     try {
       store = new Store(paths.db);
     } catch (err) {

@@ -1,11 +1,23 @@
 /**
  * The daemon's log: `$MAESTRO_HOME/daemon.log` always, stderr too when it runs in the foreground.
- * Lines are appended synchronously so the last words before a crash are on disk.
+ * Lines are appended synchronously so the last words before a crash are on disk. The file rotates
+ * by size (`[daemon] log_max_bytes`, `log_keep`: ./rotate.ts).
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, statSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { DEFAULT_ROTATION, mustRotate, rotateFiles, type Rotation } from "./rotate.ts";
 
-export function createLogger(file: string, foreground: boolean): ConsolaInstance {
+/**
+ * `rotation` is read at every line: the daemon creates its logger before it has read the config
+ * (so a bad config is logged), then fills in the configured limits.
+ */
+export function createLogger(file: string, foreground: boolean, rotation: Rotation = { ...DEFAULT_ROTATION }): ConsolaInstance {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    size = 0;
+  }
   const format = (log: LogObject) => {
     const text = log.args
       .map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : JSON.stringify(a)))
@@ -18,8 +30,14 @@ export function createLogger(file: string, foreground: boolean): ConsolaInstance
       {
         log(log) {
           const line = format(log);
+          const bytes = Buffer.byteLength(line);
           try {
+            if (mustRotate(size, bytes, rotation)) {
+              rotateFiles(file, rotation.keep);
+              size = 0;
+            }
             appendFileSync(file, line, { mode: 0o600 });
+            size += bytes;
           } catch {
             // The log is best effort; the daemon must not die because the disk is full.
           }

@@ -47,6 +47,10 @@ export const VERBS: Record<string, Loader> = {
   completion: () => load(import("../commands/completion.ts")),
   notify: () => load(import("../commands/notify.ts")),
   web: () => load(import("../commands/web.ts")),
+  service: () => load(import("../commands/service.ts")),
+  doctor: () => load(import("../commands/doctor.ts")),
+  backup: () => load(import("../commands/backup.ts")),
+  restore: () => load(import("../commands/restore.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

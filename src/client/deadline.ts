@@ -13,10 +13,11 @@ import type { RequestType } from "../protocol/requests.ts";
 export const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
- * No deadline: a reply that ends a wait the user asked for (`send --wait`), and `resize` inside
- * an attach, which must not end the attach because a busy daemon was slow to acknowledge it.
+ * No deadline: a reply that ends a wait the user asked for (`send --wait`, a `backup` of a large
+ * store), and `resize` inside an attach, which must not end the attach because a busy daemon was
+ * slow to acknowledge it.
  */
-const LONG_WAITS: ReadonlySet<RequestType> = new Set<RequestType>(["message.wait", "resize"]);
+const LONG_WAITS: ReadonlySet<RequestType> = new Set<RequestType>(["message.wait", "resize", "backup"]);
 
 export function hasDeadline(type: RequestType): boolean {
   return !LONG_WAITS.has(type);

@@ -46,6 +46,13 @@ export const REQUESTS = {
     access: operator("stop the daemon"),
     result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0. While sessions run, refused (`forbidden`, `details: {running: N}`) unless `force`",
   }),
+  backup: spec({
+    section: "daemon",
+    args: obj({ file: F.nonEmpty().max(4096, { error: "must be at most 4096 characters" }).describe("Absolute path of the archive to write") }),
+    access: operator("take backups"),
+    result:
+      "`{file, bytes, schema_version, messages, blobs, missing_blobs, config}` once the archive (a tar: `manifest.json`, `maestro.db`, `blobs/<sha256>`, `config.toml`) is synced and renamed to `file` (absolute). The store is copied by `VACUUM INTO` on a connection of its own: writers are not stopped, and every send acknowledged before the request is in it",
+  }),
   register: spec({
     section: "daemon",
     args: obj({ name: F.name(), rotate: F.bool().optional().describe("Issue a new token for an existing identity; the old one stops working") }),
@@ -279,6 +286,7 @@ export const REQUESTS = {
 interface Results {
   status: R.StatusResult;
   shutdown: R.ShutdownResult;
+  backup: R.BackupResult;
   register: R.RegisterResult;
   whoami: R.WhoamiResult;
   "identity.ls": R.IdentityInfo[];

@@ -21,6 +21,18 @@ export interface StatusResult {
   unread: number;
 }
 
+/** What `backup` wrote: an archive (src/protocol/backup-manifest.ts) of the store, its attachments and config. */
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  schema_version: number;
+  messages: number;
+  blobs: number;
+  /** Attachments the store refers to whose file was missing or damaged: not in the archive. */
+  missing_blobs: string[];
+  config: boolean;
+}
+
 export interface ShutdownResult {
   pid: number;
 }

@@ -3,13 +3,13 @@
  * and the clients attached to it. Output is relayed to clients as it arrives; everything slower
  * (parsing, snapshots) happens beside that path, never in it.
  */
-import type { FileSink, Subprocess } from "bun";
-import { closeSync, openSync } from "node:fs";
+import type { Subprocess } from "bun";
 import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
 import type { Attachment } from "./attachment.ts";
 import type { Injector } from "./injector.ts";
 import { Ring } from "./ring.ts";
 import { ModeMemo, Screen } from "./screen.ts";
+import { SessionLog } from "./session-log.ts";
 
 export interface SessionSpec {
   name: string;
@@ -28,6 +28,9 @@ export interface SessionSpec {
 export interface SessionLimits {
   ring_bytes: number;
   scrollback_lines: number;
+  /** `--log` files rotate by size (see ./session-log.ts). */
+  log_max_bytes: number;
+  log_keep: number;
 }
 
 /** Told of every program the session runs and of Bun reaping it (see lineage.ts). */
@@ -83,8 +86,7 @@ export class Session {
   private parseTimer: Timer | undefined;
   /** Where the ring ended at the last parse tick: how much flowed since. */
   private tickMark = 0;
-  private log: FileSink | undefined;
-  private logFd: number | undefined;
+  private log: SessionLog | undefined;
   /** The PTY reached end of file: everything the program wrote has been read. */
   private eof = false;
   private eofWaiter: (() => void) | undefined;
@@ -103,11 +105,7 @@ export class Session {
     this.rows = spec.rows;
     this.ring = new Ring(limits.ring_bytes);
     this.scrollback = limits.scrollback_lines;
-    if (spec.logPath) {
-      // Bun.file(path).writer() would truncate: open for append ourselves (and close it ourselves).
-      this.logFd = openSync(spec.logPath, "a", 0o600);
-      this.log = Bun.file(this.logFd).writer({ highWaterMark: 64 * 1024 });
-    }
+    if (spec.logPath) this.log = new SessionLog(spec.logPath, { max_bytes: limits.log_max_bytes, keep: limits.log_keep });
   }
 
   get name(): string {
@@ -232,7 +230,7 @@ export class Session {
     for (const l of [...this.listeners]) l(event);
     for (const w of this.exitWaiters.splice(0)) w();
     if (!restarting) {
-      void this.log?.flush();
+      this.log?.flush();
       return;
     }
     this.failures = ranFor >= RESTART_STABLE_MS ? 0 : this.failures + 1;
@@ -376,8 +374,6 @@ export class Session {
     this.closePty();
     await this.log?.end();
     this.log = undefined;
-    if (this.logFd !== undefined) closeSync(this.logFd);
-    this.logFd = undefined;
     this.tracker?.dispose();
     this.tracker = undefined;
   }

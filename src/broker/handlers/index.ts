@@ -9,6 +9,7 @@ import { register } from "./register.ts";
 import { resize } from "./resize.ts";
 import { rm } from "./rm.ts";
 import { shutdown } from "./shutdown.ts";
+import { backup } from "./backup.ts";
 import { status } from "./status.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
@@ -36,6 +37,7 @@ import { webRevoke, webShare, webStart, webStop, webToken } from "./web.ts";
 export const handlers: HandlerTable = {
   status,
   shutdown,
+  backup,
   register,
   whoami,
   new: newSession,
