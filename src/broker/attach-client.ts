@@ -5,7 +5,7 @@
  */
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
-import { Attachment, type AttachSink, type Watermarks } from "../pty/attachment.ts";
+import type { Attachment, AttachSink, Watermarks } from "../pty/attachment.ts";
 import type { Session } from "../pty/session.ts";
 import { requireSessionControl } from "./auth.ts";
 import type { Broker } from "./types.ts";
@@ -50,8 +50,7 @@ export function attachClient(broker: Broker, who: Identity, key: string, sink: A
   if (session.clients.size >= cfg.max_clients) {
     throw new MaestroError("forbidden", `session "${session.name}" already has ${cfg.max_clients} clients (sessions.max_clients)`, { limit: "sessions.max_clients" });
   }
-  const a = new Attachment(key, session, sink, readOnly, cols, rows, opts.water ?? { high: cfg.high_water_bytes, low: cfg.low_water_bytes }, () => broker.sessions.attachments.delete(key), opts.tty);
-  broker.sessions.attachments.set(key, a);
+  const a = broker.sessions.attach(key, session, sink, readOnly, cols, rows, opts.water ?? { high: cfg.high_water_bytes, low: cfg.low_water_bytes }, opts.tty);
   const where = opts.from === undefined ? "" : ` from ${opts.from}`;
   broker.log.info(`session ${session.name}: ${who.name} attached${readOnly ? " read-only" : ""} (${label}${where})`);
   broker.audit.record(who.name, "session.attach", session.name, "ok", [readOnly ? "read-only" : "", opts.from ? `from ${opts.from}` : ""].filter(Boolean).join(" "));

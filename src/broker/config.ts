@@ -10,7 +10,7 @@ import { parseDetachKey } from "../protocol/keys.ts";
 import { DEFAULT_HOLD_FOR } from "../protocol/programs.ts";
 import { checkMetricsListen } from "./metrics-http.ts";
 import { parsePolicy, type PolicyRule } from "./policy.ts";
-import { checkWebListen } from "../web/listen.ts";
+import { checkWebListen } from "../protocol/listen.ts";
 
 export interface Config {
   daemon: {

@@ -12,7 +12,7 @@ import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
-import { DEFAULT_ROTATION } from "./rotate.ts";
+import { DEFAULT_ROTATION } from "../protocol/rotate.ts";
 import { peerPidSupported } from "./peer.ts";
 import { listen, type ServerBroker } from "./server.ts";
 import { Store } from "./store/index.ts";

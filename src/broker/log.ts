@@ -1,11 +1,11 @@
 /**
  * The daemon's log: `$MAESTRO_HOME/daemon.log` always, stderr too when it runs in the foreground.
  * Lines are appended synchronously so the last words before a crash are on disk. The file rotates
- * by size (`[daemon] log_max_bytes`, `log_keep`: ./rotate.ts).
+ * by size (`[daemon] log_max_bytes`, `log_keep`: protocol/rotate.ts).
  */
 import { appendFileSync, statSync } from "node:fs";
 import { createConsola, type ConsolaInstance, type LogObject } from "consola";
-import { DEFAULT_ROTATION, mustRotate, rotateFiles, type Rotation } from "./rotate.ts";
+import { DEFAULT_ROTATION, mustRotate, rotateFiles, type Rotation } from "../protocol/rotate.ts";
 
 /**
  * `rotation` is read at every line: the daemon creates its logger before it has read the config

@@ -3,7 +3,7 @@
  * serves the web never loads it.
  */
 import { MaestroError } from "../protocol/errors.ts";
-import { checkWebListen, DEFAULT_WEB_LISTEN } from "../web/listen.ts";
+import { checkWebListen, DEFAULT_WEB_LISTEN } from "../protocol/listen.ts";
 import type { Broker, WebGateway } from "./types.ts";
 
 export async function startWeb(broker: Broker, listen: string | undefined): Promise<WebGateway> {

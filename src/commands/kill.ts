@@ -1,4 +1,4 @@
-import { out } from "../cli/io.ts";
+import { err, out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -21,7 +21,7 @@ export default defineVerb({
     else if (r.exited) out(`${r.name}: ${r.signal} sent; it exited\n`);
     // Still running: a failure, so `kill && rm` never half-works.
     if (!r.exited) {
-      process.stderr.write(`maestro: kill: ${r.name}: ${r.signal} sent; still running after 3 s (try --signal KILL)\n`);
+      err(`maestro: kill: ${r.name}: ${r.signal} sent; still running after 3 s (try --signal KILL)\n`);
       process.exitCode = EXIT.error;
     }
   },

@@ -1,4 +1,4 @@
-import { out } from "../cli/io.ts";
+import { err, out } from "../cli/io.ts";
 import { withClient } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
@@ -52,7 +52,7 @@ export default defineVerb({
         if (!args.json) out(event.signal ? `exited: ${event.signal}\n` : `exited: code ${event.code}\n`);
         if (!args.exit) {
           const what = args.match !== undefined ? "matching --match" : "going idle";
-          process.stderr.write(`maestro: wait: ${args.name} exited before ${what}; give --exit to wait for the exit itself\n`);
+          err(`maestro: wait: ${args.name} exited before ${what}; give --exit to wait for the exit itself\n`);
           process.exitCode = EXIT.error;
         }
         return;

@@ -6,7 +6,7 @@ import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
-import type { Attachment } from "./attachment.ts";
+import { Attachment, type AttachSink, type Watermarks } from "./attachment.ts";
 import { Injector, type InjectConfig, type InjectorLinks } from "./injector.ts";
 import { Lineage } from "./lineage.ts";
 import { becomeSubreaper, reapAdopted } from "./reaper.ts";
@@ -88,6 +88,13 @@ export class Sessions {
     if (!becomeSubreaper()) return false;
     process.on("SIGCHLD", () => reapAdopted((pid) => this.lineage.running(pid)));
     return true;
+  }
+
+  /** A new client of `session`, writing to `sink`; known by `key` (for `resize`) until it closes. */
+  attach(key: string, session: Session, sink: AttachSink, readOnly: boolean, cols: number, rows: number, water: Watermarks, tty?: string): Attachment {
+    const a = new Attachment(key, session, sink, readOnly, cols, rows, water, () => this.attachments.delete(key), tty);
+    this.attachments.set(key, a);
+    return a;
   }
 
   /** Where `command` would run from (see resolveCommand below): checked before anything is created. */

@@ -6,7 +6,7 @@
  */
 import type { FileSink } from "bun";
 import { closeSync, openSync, statSync } from "node:fs";
-import { mustRotate, rotateFiles, type Rotation } from "../broker/rotate.ts";
+import { mustRotate, rotateFiles, type Rotation } from "../protocol/rotate.ts";
 
 export class SessionLog {
   private fd: number;

@@ -4,7 +4,7 @@
  * connection cap.
  */
 import { hostname, networkInterfaces } from "node:os";
-import type { ListenAddress } from "./listen.ts";
+import type { ListenAddress } from "../protocol/listen.ts";
 
 /** Strict: nothing inline, nothing from elsewhere, never framed. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -14,7 +14,7 @@ import { WS_PATH, WS_SUBPROTOCOL } from "../protocol/web.ts";
 import { errorResponse, runApi } from "./api.ts";
 import { DEFAULT_SHARE_MS, Grants, type Grant } from "./grants.ts";
 import { Doors, firstThisSecond, PerAddress, SECURITY_HEADERS } from "./guard.ts";
-import type { ListenAddress } from "./listen.ts";
+import type { ListenAddress } from "../protocol/listen.ts";
 import { actorOf, COOKIE, cookieValue, fromGrant, fromToken, type Principal } from "./principal.ts";
 import { placeholderPage } from "./ui/placeholder.ts";
 import { WsClient, type WsData } from "./ws.ts";

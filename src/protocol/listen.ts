@@ -4,7 +4,7 @@
  * because the login cookie and every keystroke would otherwise cross the network in clear.
  * Kept free of imports: config.ts checks `[web] listen` with it at start-up.
  */
-import { MaestroError } from "../protocol/errors.ts";
+import { MaestroError } from "./errors.ts";
 
 export const DEFAULT_WEB_LISTEN = "127.0.0.1:7681";
 
