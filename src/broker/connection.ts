@@ -27,6 +27,8 @@ export class Connection implements ClientHandle, StreamTransport {
   closed = false;
   private readonly streams = new Map<number, ServerStream>();
   private readonly gone = new AbortController();
+  /** Requests still waiting for their reply whose handler took `signal`: a CANCEL naming one ends it. */
+  private readonly waiting = new Map<number, AbortController>();
   private who: Identity | undefined;
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME);
   private readonly outbox: Outbox;
@@ -176,7 +178,9 @@ export class Connection implements ClientHandle, StreamTransport {
       case FrameKind.CANCEL: {
         // A cancel of a stream that already ended is not an error: the END may be in flight.
         const { stream } = decodeJson(frame as Frame & { kind: typeof FrameKind.CANCEL });
-        this.streams.get(stream)?.cancel();
+        const open = this.streams.get(stream);
+        if (open) open.cancel();
+        else this.waiting.get(stream)?.abort(); // a long wait (message.wait) the client gave up on
         return;
       }
       case FrameKind.DATA: {
@@ -260,19 +264,34 @@ export class Connection implements ClientHandle, StreamTransport {
       this.fail("protocol", `request id ${req.id} names a stream that is still open`, false, req.id);
       return;
     }
+    const waiting = this.waiting;
+    const gone = this.gone.signal;
+    let own: AbortController | undefined;
     const ctx = {
       broker: this.broker,
       client: this,
       requestId: req.id,
-      signal: this.gone.signal,
+      // Made only for handlers that wait (message.wait): ended by the connection closing or a CANCEL.
+      get signal(): AbortSignal {
+        if (!own) {
+          own = new AbortController();
+          waiting.set(req.id, own);
+        }
+        return AbortSignal.any([gone, own.signal]);
+      },
       openStream: () => {
         const stream = new ServerStream(req.id, this);
         this.streams.set(req.id, stream);
         return stream;
       },
     };
-    const reply = (result: unknown) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
+    const settled = () => own && waiting.get(req.id) === own && waiting.delete(req.id);
+    const reply = (result: unknown) => {
+      settled();
+      this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
+    };
     const error = (raw: unknown) => {
+      settled();
       const err = storageError(raw, this.broker.paths.home) ?? raw;
       if (err instanceof MaestroError && isRefusal(err.code)) {
         this.broker.audit.record(this.identity.name, actionOf(req.type, req.args), targetOf(req.args), "denied", err.message);

@@ -46,6 +46,7 @@ export const VERBS: Record<string, Loader> = {
   metrics: () => load(import("../commands/metrics.ts")),
   completion: () => load(import("../commands/completion.ts")),
   notify: () => load(import("../commands/notify.ts")),
+  mcp: () => load(import("../commands/mcp.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -38,10 +38,8 @@ export interface RegisterResult {
   rotated: boolean;
 }
 
-export interface WhoamiResult {
-  name: string;
-  kind: "operator" | "agent" | "session";
-}
+/** Who the caller is, with its presence (the same as its `agents` entry). */
+export type WhoamiResult = AgentInfo;
 
 export interface AttachmentUpload {
   name: string;
@@ -104,6 +102,11 @@ export interface InboxArgs {
   limit?: number;
   /** Keep the stream open: EVENT frames carry each MessageView as it arrives. */
   follow?: boolean;
+  /**
+   * With `follow`: push without marking anything delivered; the follower confirms each message
+   * it has passed on with a `delivered` request (an MCP server, once the event is written).
+   */
+  confirm?: boolean;
 }
 
 export interface HistoryArgs {
@@ -134,6 +137,32 @@ export interface IdentityInfo {
   online: boolean;
   /** Its session: running or exited; "removed" once `rm` forgot it or its daemon stopped (it is then out of `*`); null for others. */
   session: "running" | "exited" | "removed" | null;
+}
+
+/**
+ * An identity and whether anyone is there (`agents`, `whoami`, and the MCP tool `list_agents`).
+ * Presence is what the daemon sees now: live subscriptions on open connections, a hook's last
+ * call, a session's state and output.
+ */
+export interface AgentInfo {
+  name: string;
+  kind: "operator" | "agent" | "session";
+  /** A live subscriber (inbox --follow, an MCP server, notices), a hook seen recently, or a running session. */
+  online: boolean;
+  /** How it is reached now: `follow` (inbox --follow), `mcp` (maestro mcp), `notices` (--notify inject), `hook` (a hook within the last 10 minutes). */
+  via: ("follow" | "mcp" | "notices" | "hook")[];
+  /** A connection of this identity is open now. */
+  connected: boolean;
+  /** Its session: running, exited, or removed; null for others. */
+  session: "running" | "exited" | "removed" | null;
+  /** A running session: busy while its program wrote output within `inject.quiet_ms`, else idle; null for others. */
+  activity: "idle" | "busy" | null;
+  /** When a connection of it last came or went (or its session last wrote output), since the daemon started; null if never. */
+  last_seen: string | null;
+  /** When a hook (`inbox --hook`) last asked for its messages; null if never since the daemon started. */
+  hook_seen_at: string | null;
+  /** Messages waiting unread (the count `inbox --unread` lists). */
+  unread: number;
 }
 
 export interface IdentityRmResult {
@@ -168,6 +197,10 @@ export interface Requests extends SessionRequests {
   reply: { args: ReplyArgs; result: SendResult };
   "message.wait": { args: WaitArgs; result: WaitResult };
   inbox: { args: InboxArgs; result: MessageView[] };
+  /** Presence of every identity (or of `name`): who is there to answer. */
+  agents: { args: { name?: string }; result: AgentInfo[] };
+  /** A `confirm` follower passed these messages on: queued → delivered. */
+  delivered: { args: { ids: string[] }; result: { delivered: string[] } };
   /** `mark: false` shows without marking (read --save-attachments marks only what it saved). */
   read: { args: { ids: string[]; mark?: boolean }; result: MessageView[] };
   ack: { args: { ids: string[] }; result: { acked: string[] } };
@@ -234,6 +267,8 @@ export interface SessionInfo {
   rows: number;
   created_at: string;
   last_activity: string;
+  /** Running: busy while the program wrote output within `inject.quiet_ms`, else idle; null once exited. */
+  activity: "idle" | "busy" | null;
   unread: number;
   notify: NotifyMode;
   /** `--notify inject`: messages waiting for a notice the program has taken. */
@@ -388,6 +423,9 @@ const cols = () => int(L.TERMINAL.minCols, L.TERMINAL.maxCols);
 const rows = () => int(L.TERMINAL.minRows, L.TERMINAL.maxRows);
 const none = z.strictObject({});
 
+/** The field rules, for other schemas that must agree with the table's (the MCP tools). */
+export const FIELDS = { str, nonEmpty, bool, int, strings, oneOf, name };
+
 const compose = {
   body: str().optional(),
   subject: str().optional(),
@@ -429,7 +467,14 @@ export const REQUESTS = {
     result: "`{pid}`. The daemon then closes the store, removes the socket and exits 0; refused (`forbidden`) while sessions run, unless `force`",
   }),
   register: spec({ section: "daemon", args: z.strictObject({ name: name(), rotate: bool().optional() }), access: operator("register identities"), result: "`{name, token, rotated}`; the token is shown only here" }),
-  whoami: spec({ section: "daemon", args: none, access: anyone, result: "`{name, kind}`: `kind` is `operator`, `agent` or `session`" }),
+  whoami: spec({ section: "daemon", args: none, access: anyone, result: "`AgentInfo` of the caller: `{name, kind, online, via, connected, session, activity, last_seen, hook_seen_at, unread}`; `kind` is `operator`, `agent` or `session`" }),
+  agents: spec({
+    section: "daemon",
+    args: z.strictObject({ name: name().optional() }),
+    access: anyone,
+    result:
+      "`AgentInfo[]`: `{name, kind, online, via: (\"follow\" | \"mcp\" | \"notices\" | \"hook\")[], connected, session, activity: \"idle\" | \"busy\" | null, last_seen, hook_seen_at, unread}`; `name`: that one only (`not_found` if none)",
+  }),
   audit: spec({ section: "daemon", args: z.strictObject({ since: int(0, L.MAX_EPOCH_MS).optional(), limit: int(1, L.MAX_AUDIT_LIST).optional() }), access: operator("read the audit log"), result: "`AuditEntry[]`: `{at, actor, action, target, outcome, detail}`" }),
   events: spec({ section: "daemon", args: none, access: operator("follow events"), stream: "always", result: "`null`, then a stream: one EVENT per audit record (`{kind: \"audit\", …AuditEntry}`) or message event (`{kind: \"message\", at, event, id, from?, to}`), until CANCEL" }),
   metrics: spec({ section: "daemon", args: none, access: anyone, result: "`{text}`: the Prometheus exposition `maestro metrics` prints" }),
@@ -470,11 +515,18 @@ export const REQUESTS = {
       since: int(0, L.MAX_EPOCH_MS).optional(),
       limit: int(1, L.MAX_LIST).optional(),
       follow: bool().optional(),
+      confirm: bool().optional(),
     }),
     access: anyone,
     stream: "follow",
     result:
-      "`MessageView[]` (`fresh`: only messages not yet delivered; `name`: another's inbox, operator only, marks nothing). With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL",
+      "`MessageView[]` (`fresh`: only messages not yet delivered; `name`: another's inbox, operator only, marks nothing). With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL. `confirm: true` (with `follow`): nothing is marked delivered until the follower sends `delivered` for it; such a stream may push a message again (after a pause, on redelivery) and each event's `status` is the stored one",
+  }),
+  delivered: spec({
+    section: "messages",
+    args: z.strictObject({ ids: strings(L.MAX_IDS) }),
+    access: anyone,
+    result: "`{delivered: [id]}`: the caller's own deliveries among `ids` that went queued → delivered (an `--ack` message counts one more attempt); ids not addressed to the caller are skipped",
   }),
   read: spec({
     section: "messages",

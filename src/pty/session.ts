@@ -377,7 +377,7 @@ export class Session {
     this.tracker = undefined;
   }
 
-  info(unread: number): SessionInfo {
+  info(unread: number): Omit<SessionInfo, "activity"> {
     return {
       name: this.name,
       command: this.spec.command,

@@ -31,12 +31,16 @@ import { search } from "./search.ts";
 import { send } from "./send.ts";
 import { thread } from "./thread.ts";
 import { whoami } from "./whoami.ts";
+import { agents } from "./agents.ts";
+import { delivered } from "./delivered.ts";
 
 export const handlers: HandlerTable = {
   status,
   shutdown,
   register,
   whoami,
+  agents,
+  delivered,
   new: newSession,
   ls,
   attach,

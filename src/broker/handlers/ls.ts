@@ -1,3 +1,4 @@
+import { activityOf } from "./agents.ts";
 import type { Broker, Handler } from "../types.ts";
 
 /** Unread messages addressed to a session's identity: the same count `inbox --unread` shows. */
@@ -5,4 +6,5 @@ export function unreadCount(broker: Broker, name: string): number {
   return broker.store.messages.unreadCount(name, Date.now());
 }
 
-export const ls: Handler<"ls"> = ({ broker }) => broker.sessions.list().map((s) => s.info(unreadCount(broker, s.name)));
+export const ls: Handler<"ls"> = ({ broker }) =>
+  broker.sessions.list().map((s) => ({ ...s.info(unreadCount(broker, s.name)), activity: activityOf(broker, s.lastActivity, s.running) }));

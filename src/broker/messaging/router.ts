@@ -23,6 +23,8 @@ import type { Writer } from "./writer.ts";
 export interface Subscriber {
   /** Pushes one message; returns false when it cannot take it now (its client is not reading). */
   deliver(view: MessageView): boolean;
+  /** What kind of live subscriber it is, for presence (`agents`); none: not shown there. */
+  via?: "follow" | "mcp" | "notices";
 }
 
 export interface SendOutcome {
@@ -114,6 +116,16 @@ export class Router {
     this.fanOut(committed.row, draft.recipients);
     if (committed.row.in_reply_to !== null) this.changed(committed.row.in_reply_to);
     return { id: formatId(committed.id), recipients: draft.recipients, duplicate: false };
+  }
+
+  /** When each identity's hook (`inbox --hook`) last asked, since the daemon started (epoch ms). */
+  readonly hookSeen = new Map<string, number>();
+
+  /** The kinds of live subscriber `name` has now. */
+  subscribedVia(name: string): Set<NonNullable<Subscriber["via"]>> {
+    const via = new Set<NonNullable<Subscriber["via"]>>();
+    for (const sub of this.subscribers.get(name) ?? []) if (sub.via) via.add(sub.via);
+    return via;
   }
 
   subscribe(name: string, sub: Subscriber): () => void {
