@@ -1,8 +1,11 @@
 /** `maestro mcp`: the tools, listed per identity, each on its happy path, driven by the SDK's own client. */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageView } from "../src/protocol/message.ts";
 import type { AgentInfo, SessionInfo } from "../src/protocol/requests.ts";
-import { TestHome, waitFor } from "./helpers.ts";
+import { BIN, TestHome, waitFor } from "./helpers.ts";
 import { startMcp, type Mcp } from "./mcp-helpers.ts";
 import { as, identities, inbox, peek, send } from "./msg-helpers.ts";
 
@@ -171,5 +174,29 @@ describe("maestro mcp: tools", () => {
     const ls = JSON.parse(await h.ok(["ls", "--json"])) as SessionInfo[];
     expect(ls.find((s) => s.name === "m1")!.activity).toBe("idle");
     await h.ok(["kill", "m1"]);
+  });
+
+  test("inside a session the server acts as that session, with no token, and lists no operator tools", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mt-mcp-"));
+    try {
+      const rpc = [
+        { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "whoami", arguments: {} } },
+        { jsonrpc: "2.0", id: 3, method: "tools/list" },
+      ];
+      writeFileSync(join(dir, "in.jsonl"), rpc.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const out = join(dir, "out.jsonl");
+      // stdin stays open after the requests (the server exits when it closes); the session is removed below.
+      await h.ok(["new", "insider", "--", "sh", "-c", `(cat ${dir}/in.jsonl; sleep 60) | env -u MAESTRO_TOKEN ${BIN} mcp > ${out}`]);
+      await waitFor(() => existsSync(out) && readFileSync(out, "utf8").includes('"id":3'), 15_000);
+      await h.ok(["rm", "insider", "--force"]);
+      const replies = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id?: number; result?: { structuredContent?: AgentInfo; tools?: { name: string }[] } });
+      expect(replies.find((r) => r.id === 2)!.result!.structuredContent).toMatchObject({ name: "insider", kind: "session" });
+      const names = replies.find((r) => r.id === 3)!.result!.tools!.map((t) => t.name);
+      expect(names.sort()).toEqual([...AGENT_TOOLS].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

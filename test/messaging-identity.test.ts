@@ -39,7 +39,7 @@ describe("identities", () => {
         const proc = Bun.spawn(["bash", "-c", script], { env: { ...home.env, BIN }, stdout: "pipe", stderr: "pipe" });
         const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
         expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-        expect(JSON.parse(stdout)).toEqual({ name, kind: "agent" });
+        expect(JSON.parse(stdout)).toMatchObject({ name, kind: "agent" });
       }
     } finally {
       await odd.cleanup();

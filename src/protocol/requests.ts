@@ -269,6 +269,8 @@ export interface SessionInfo {
   last_activity: string;
   /** Running: busy while the program wrote output within `inject.quiet_ms`, else idle; null once exited. */
   activity: "idle" | "busy" | null;
+  /** How its identity is reached now, as in `agents`: `notices`, `mcp`, `follow`, `hook`. */
+  via: AgentInfo["via"];
   unread: number;
   notify: NotifyMode;
   /** `--notify inject`: messages waiting for a notice the program has taken. */

@@ -377,7 +377,7 @@ export class Session {
     this.tracker = undefined;
   }
 
-  info(unread: number): Omit<SessionInfo, "activity"> {
+  info(unread: number): Omit<SessionInfo, "activity" | "via"> {
     return {
       name: this.name,
       command: this.spec.command,

@@ -31,6 +31,7 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     const stream = ctx.openStream();
     let paused = false;
     const sub: Subscriber = {
+      via: "follow",
       deliver(view) {
         if (paused || stream.backlog > FOLLOW_HIGH_WATER) {
           paused = true;

@@ -1,4 +1,4 @@
-import { activityOf } from "./agents.ts";
+import { activityOf, connectedNames, presenceOf } from "./agents.ts";
 import type { Broker, Handler } from "../types.ts";
 
 /** Unread messages addressed to a session's identity: the same count `inbox --unread` shows. */
@@ -6,5 +6,11 @@ export function unreadCount(broker: Broker, name: string): number {
   return broker.store.messages.unreadCount(name, Date.now());
 }
 
-export const ls: Handler<"ls"> = ({ broker }) =>
-  broker.sessions.list().map((s) => ({ ...s.info(unreadCount(broker, s.name)), activity: activityOf(broker, s.lastActivity, s.running) }));
+export const ls: Handler<"ls"> = ({ broker }) => {
+  const connected = connectedNames(broker);
+  return broker.sessions.list().map((s) => ({
+    ...s.info(unreadCount(broker, s.name)),
+    activity: activityOf(broker, s.lastActivity, s.running),
+    via: presenceOf(broker, { name: s.name, kind: "session" }, connected).via,
+  }));
+};
