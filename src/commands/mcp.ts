@@ -6,6 +6,7 @@ export default defineVerb({
     description:
       "Run a Model Context Protocol server on stdin/stdout for an agent CLI (Claude Code, Codex, Gemini CLI, …): maestro's messaging as tools, and each new message pushed as a Claude Code channel event. Acts as MAESTRO_TOKEN's identity (or the session it runs in; else the operator). See docs/agents.md for set-up.",
     examples: [
+      "maestro mcp   # what an agent CLI runs; speaks JSON-RPC on stdin/stdout",
       "claude mcp add maestro -- maestro mcp",
       "maestro new w1 -- claude --dangerously-load-development-channels server:maestro",
       "MAESTRO_TOKEN=mst_… maestro mcp   # as a registered agent",
