@@ -20,15 +20,27 @@ export class DaemonLink {
   client(autostart = true): Promise<Client> {
     if (this.closed) return Promise.reject(new MaestroError("unavailable", "the MCP server is shutting down"));
     if (this.current && !this.current.failure) return Promise.resolve(this.current);
-    this.connecting ??= reachDaemon({ token: this.token, ...(autostart ? {} : { autostart: false }) })
+    // A background attempt that may not start a daemon does not answer a call that may.
+    if (this.connecting && (this.connectingMayStart || !autostart)) return this.connecting;
+    const attempt = reachDaemon({ token: this.token, ...(autostart ? {} : { autostart: false }) })
       .then((c) => {
+        // Two attempts raced (a call and the push's reconnect): keep one connection.
+        if (this.current && !this.current.failure && this.current !== c) {
+          c.close();
+          return this.current;
+        }
         this.current = c;
         if (this.closed) c.close();
         return c;
       })
-      .finally(() => (this.connecting = undefined));
-    return this.connecting;
+      .finally(() => {
+        if (this.connecting === attempt) this.connecting = undefined;
+      });
+    this.connecting = attempt;
+    this.connectingMayStart = autostart;
+    return attempt;
   }
+  private connectingMayStart = false;
 
   async request<T extends RequestType>(type: T, args: ArgsOf<T>, signal?: AbortSignal): Promise<ResultOf<T>> {
     const c = await this.client();
