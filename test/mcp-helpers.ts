@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
-import { BIN, type TestHome } from "./helpers.ts";
+import { BIN, waitFor, type TestHome } from "./helpers.ts";
 
 export interface ChannelEvent {
   content: string;
@@ -59,6 +59,10 @@ export interface Mcp {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server and waits until its inbox stream is open (it opens once the client finished
+ * the handshake): then presence shows it, and nothing sent from here on can miss it.
+ */
 export async function startMcp(h: TestHome, env: Record<string, string> = {}): Promise<Mcp> {
   const transport = new StdioClientTransport({ command: BIN, args: ["mcp"], env: { ...h.env, ...env }, stderr: "pipe" });
   let err = "";
@@ -71,6 +75,8 @@ export async function startMcp(h: TestHome, env: Record<string, string> = {}): P
     if (n.method === "notifications/resources/updated") updates.push((n.params as { uri: string }).uri);
   };
   await client.connect(transport);
+  const whoami = async () => (await client.callTool({ name: "whoami", arguments: {} })).structuredContent as { via: string[] };
+  await waitFor(async () => (await whoami()).via.includes("mcp"));
   const call = (name: string, args: Record<string, unknown> = {}, opts: { signal?: AbortSignal } = {}) =>
     client.callTool({ name, arguments: args }, undefined, { timeout: 60_000, ...opts }) as Promise<CallToolResult>;
   return {
