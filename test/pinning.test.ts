@@ -62,7 +62,7 @@ async function expectContained(d: string, as: string | "refused"): Promise<void>
     expect(err(d, "who")).toMatch(/^maestro: refused: this process .*; a process started in a maestro session may act only as that session\n$/);
   } else {
     expect(rc(d, "who"), err(d, "who")).toBe(0);
-    expect(JSON.parse(readFileSync(join(d, "who"), "utf8"))).toEqual({ name: as, kind: "session" });
+    expect(JSON.parse(readFileSync(join(d, "who"), "utf8"))).toMatchObject({ name: as, kind: "session" });
   }
   for (const what of ["audit", "register", "kill", "type"]) expect(rc(d, what), `${what}: ${err(d, what)}`).toBe(6);
   // A session may message others (as itself); a refused process may not even do that.

@@ -31,7 +31,7 @@ describe("sessions", () => {
     await h.ok(["new", "me", "--env", "A=1", "--env", "B=two words", "--", "sh", "-c", `echo "$MAESTRO_SESSION|$A|$B|$MAESTRO_SOCKET|$MAESTRO_TOKEN"; ${BIN} whoami --json > ${out}; exec cat`]);
     expect((await h.ok(["wait", "me", "--match", "^me\\|", "--timeout", "5s"])).trim()).toBe(`me|1|two words|${h.socket}|`);
     await waitFor(() => existsSync(out) && readFileSync(out, "utf8").endsWith("\n"));
-    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({ name: "me", kind: "session" });
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ name: "me", kind: "session" });
   });
 
   test("a session is a messaging identity: send reaches it, ls counts its unread messages", async () => {
@@ -136,7 +136,7 @@ describe("sessions", () => {
     const out = join(h.home, "id-again.json");
     await h.ok(["new", "id", "--", "sh", "-c", `${BIN} whoami --json > ${out}.tmp && mv ${out}.tmp ${out}; exec cat`]);
     await waitFor(() => existsSync(out));
-    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({ name: "id", kind: "session" });
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ name: "id", kind: "session" });
     expect((await ls()).find((s) => s.name === "id")).toMatchObject({ unread: 1 });
   });
 });
@@ -253,8 +253,8 @@ describe("sessions: bad input", () => {
     ].join("; ");
     await h.ok(["new", "pin", "--", "sh", "-c", script]);
     await h.ok(["wait", "pin", "--match", "pinned-done", "--timeout", "10s"]);
-    expect(JSON.parse(readFileSync(`${out}.who`, "utf8"))).toEqual({ name: "pin", kind: "session" });
-    expect(JSON.parse(readFileSync(`${out}.setsid`, "utf8"))).toEqual({ name: "pin", kind: "session" });
+    expect(JSON.parse(readFileSync(`${out}.who`, "utf8"))).toMatchObject({ name: "pin", kind: "session" });
+    expect(JSON.parse(readFileSync(`${out}.setsid`, "utf8"))).toMatchObject({ name: "pin", kind: "session" });
     expect(readFileSync(`${out}.new`, "utf8")).toMatch(/only the operator may create sessions; pin is a session\nexit 6\n/);
     expect((await ls()).map((s) => s.name)).toEqual(["pin"]);
   });

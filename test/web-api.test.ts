@@ -66,7 +66,7 @@ describe("HTTP API parity with the socket", () => {
     // --rotate replaces it: the old token stops working.
     const { token: rotated } = JSON.parse(await w.home.ok(["web", "--api-token", "--rotate", "--json"]));
     expect((await api(w, "whoami", {}, { token })).status).toBe(401);
-    expect((await api(w, "whoami", {}, { token: rotated })).json).toEqual({ name: "operator", kind: "operator" });
+    expect((await api(w, "whoami", {}, { token: rotated })).json).toMatchObject({ name: "operator", kind: "operator" });
   });
 
   test("GET /metrics and /activity behind the same auth", async () => {
@@ -143,7 +143,7 @@ describe("HTTP API bad input: a clear error, nothing stored, the daemon keeps se
     const over = await api(w, "send", { to: ["bob"], body: "y".repeat(1024 * 1024 + 1) }, { token: alice });
     expect(over.status).toBe(413);
     expect(await countMessages()).toBe(before);
-    expect((await api(w, "whoami", {}, { token: alice })).json).toEqual({ name: "alice", kind: "agent" });
+    expect((await api(w, "whoami", {}, { token: alice })).json).toMatchObject({ name: "alice", kind: "agent" });
   });
 
   test("the rate limit is 429, as on the socket", async () => {

@@ -69,7 +69,7 @@ describe("web login", () => {
     expect(await expired.text()).toContain("has expired");
     const denied = (await audit(w)).filter((e) => e.action === "web.login" && e.outcome === "denied");
     expect(denied.length).toBeGreaterThanOrEqual(2);
-    expect((await api(w, "whoami", {}, { cookie: w.cookie, origin: w.origin })).json).toEqual({ name: "operator", kind: "operator" });
+    expect((await api(w, "whoami", {}, { cookie: w.cookie, origin: w.origin })).json).toMatchObject({ name: "operator", kind: "operator" });
   });
 
   test("no cookie and a revoked cookie are 401; --revoke closes the browser's WebSockets", async () => {
@@ -139,7 +139,7 @@ describe("web login", () => {
       expect(r.listen).toBe(`127.0.0.1:${logged()}`);
       const cookie = await login(r.url);
       const who = await fetch(`${new URL(r.url).origin}/api/v1/whoami`, { method: "POST", headers: { cookie, origin: new URL(r.url).origin } });
-      expect(await who.json()).toEqual({ name: "operator", kind: "operator" });
+      expect(await who.json()).toMatchObject({ name: "operator", kind: "operator" });
     } finally {
       await home.cleanup();
     }

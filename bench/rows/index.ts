@@ -9,6 +9,7 @@ import followLatency from "./follow-latency.ts";
 import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
 import inject from "./inject.ts";
+import mcpSend from "./mcp-send.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
@@ -32,4 +33,5 @@ export const ROWS: Row[] = [
   webThroughputCli,
   webEchoLatency,
   webClientRss,
+  mcpSend,
 ];

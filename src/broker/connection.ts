@@ -24,6 +24,8 @@ export class Connection implements ClientHandle, StreamTransport {
   closed = false;
   private readonly streams = new Map<number, ServerStream>();
   private readonly gone = new AbortController();
+  /** Requests still waiting for their reply whose handler took `signal`: a CANCEL naming one ends it. */
+  private readonly waiting = new Map<number, AbortController>();
   private who: Identity | undefined;
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME);
   private readonly outbox: Outbox;
@@ -173,7 +175,9 @@ export class Connection implements ClientHandle, StreamTransport {
       case FrameKind.CANCEL: {
         // A cancel of a stream that already ended is not an error: the END may be in flight.
         const { stream } = decodeJson(frame as Frame & { kind: typeof FrameKind.CANCEL });
-        this.streams.get(stream)?.cancel();
+        const open = this.streams.get(stream);
+        if (open) open.cancel();
+        else this.waiting.get(stream)?.abort(); // a long wait (message.wait) the client gave up on
         return;
       }
       case FrameKind.DATA: {
@@ -252,20 +256,37 @@ export class Connection implements ClientHandle, StreamTransport {
       this.fail("protocol", `request id ${req.id} names a stream that is still open`, false, req.id);
       return;
     }
+    const waiting = this.waiting;
+    const gone = this.gone.signal;
+    let own: AbortController | undefined;
     const ctx = {
       broker: this.broker,
       client: this,
       requestId: req.id,
-      signal: this.gone.signal,
+      // Made only for handlers that wait (message.wait): ended by the connection closing or a CANCEL.
+      get signal(): AbortSignal {
+        if (!own) {
+          own = new AbortController();
+          waiting.set(req.id, own);
+        }
+        return AbortSignal.any([gone, own.signal]);
+      },
       openStream: () => {
         const stream = new ServerStream(req.id, this);
         this.streams.set(req.id, stream);
         return stream;
       },
     };
+    const settled = () => own && waiting.get(req.id) === own && waiting.delete(req.id);
     dispatchRequest(this.table, ctx, req.type, req.args, {
-      reply: (result) => this.send(FrameKind.REPLY, { id: req.id, result: result ?? null }),
-      fail: (err) => this.fail(err.code, err.message, false, req.id, err.details),
+      reply: (result) => {
+        settled();
+        this.send(FrameKind.REPLY, { id: req.id, result: result ?? null });
+      },
+      fail: (err) => {
+        settled();
+        this.fail(err.code, err.message, false, req.id, err.details);
+      },
     });
   }
 

@@ -15,7 +15,7 @@ export function startInjection(broker: Broker, session: Session): void {
   broker.sessions.startInjection(session, broker.config.inject, {
     owed: () => broker.router.owed(name).filter((r) => r.status === "queued").map((r) => pending({ id: formatId(r.id), from: r.sender, subject: r.subject, body: r.body })),
     // false: not delivered yet — the router leaves it queued until the program takes the notice.
-    subscribe: (arrived) => broker.router.subscribe(name, { deliver: (view) => (arrived(pending(view)), false) }),
+    subscribe: (arrived) => broker.router.subscribe(name, { via: "notices", deliver: (view) => (arrived(pending(view)), false) }),
     delivered: (ids) => broker.router.deliveredTo(name, ids),
     log: (msg) => broker.log.info(msg),
   });

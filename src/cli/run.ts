@@ -51,6 +51,7 @@ export const VERBS: Record<string, Loader> = {
   doctor: () => load(import("../commands/doctor.ts")),
   backup: () => load(import("../commands/backup.ts")),
   restore: () => load(import("../commands/restore.ts")),
+  mcp: () => load(import("../commands/mcp.ts")),
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -89,8 +89,29 @@ export class Client {
     return client;
   }
 
-  request<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ResultOf<T>> {
-    return this.open(type, args).reply;
+  /**
+   * One request. `signal` gives it up: the reply is dropped and the daemon is sent a CANCEL for
+   * it, which ends a long wait (`message.wait`) there too.
+   */
+  request<T extends RequestType>(type: T, args: ArgsOf<T>, signal?: AbortSignal): Promise<ResultOf<T>> {
+    const { id, reply } = this.open(type, args);
+    if (!signal) return reply;
+    if (signal.aborted) this.giveUpRequest(id, signal);
+    else {
+      const abort = () => this.giveUpRequest(id, signal);
+      signal.addEventListener("abort", abort, { once: true });
+      reply.then(() => signal.removeEventListener("abort", abort), () => signal.removeEventListener("abort", abort));
+    }
+    return reply;
+  }
+
+  private giveUpRequest(id: number, signal: AbortSignal): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (!this.closedError) this.outbox.send(encodeJson(FrameKind.CANCEL, { stream: id }));
+    p.reject(signal.reason instanceof Error ? signal.reason : new Error("cancelled"));
   }
 
   /**

@@ -59,7 +59,19 @@ export const REQUESTS = {
     access: operator("register identities"),
     result: "`{name, token, rotated}`; the token is shown only here",
   }),
-  whoami: spec({ section: "daemon", args: F.none(), access: anyone, result: "`{name, kind}`: `kind` is `operator`, `agent` or `session`" }),
+  whoami: spec({
+    section: "daemon",
+    args: F.none(),
+    access: anyone,
+    result: "`AgentInfo` of the caller: `{name, kind, online, via, connected, session, activity, last_seen, hook_seen_at, unread}`; `kind` is `operator`, `agent` or `session`",
+  }),
+  agents: spec({
+    section: "daemon",
+    args: obj({ name: F.name().optional() }),
+    access: anyone,
+    result:
+      '`AgentInfo[]`: `{name, kind, online, via: ("follow" | "mcp" | "notices" | "hook")[], connected, session, activity: "idle" | "busy" | null, last_seen, hook_seen_at, unread}`; `name`: that one only (`not_found` if none)',
+  }),
   "identity.ls": spec({
     section: "daemon",
     args: F.none(),
@@ -148,10 +160,19 @@ export const REQUESTS = {
       since: F.epochMs().optional(),
       limit: F.listLimit().optional(),
       follow: F.bool().optional().describe("Keep the stream open: EVENT frames carry each MessageView as it arrives"),
+      confirm: F.bool()
+        .optional()
+        .describe("With follow: push without marking delivered; the follower confirms each message it passed on with `delivered` (an MCP server, once the event is written)"),
     }),
     access: anyone,
     stream: "follow",
-    result: "`MessageView[]`; marks them delivered. With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL",
+    result: "`MessageView[]`; marks them delivered. With `follow: true` the result is `[]` and the request becomes a stream: one EVENT per message (`event` = MessageView), what is owed first, until CANCEL. With `confirm` such a stream may push a message again (after a pause, on redelivery) and each event's `status` is the stored one",
+  }),
+  delivered: spec({
+    section: "messages",
+    args: obj({ ids: F.strings(L.MAX_IDS) }),
+    access: anyone,
+    result: "`{delivered: [id]}`: the caller's own deliveries among `ids` that went queued → delivered (an `--ack` message counts one more attempt); ids not addressed to the caller are skipped",
   }),
   read: spec({
     section: "messages",
@@ -216,7 +237,7 @@ export const REQUESTS = {
     section: "sessions",
     args: F.none(),
     access: anyone,
-    result: '`SessionInfo[]`: `{name, command, pid, state: "running" | "exited", exit_code, signal, clients, cols, rows, created_at, last_activity, unread, notify, pending_notices, notices_held_by: string | null, restart, restarts, attached: [{id, read_only, backlog, stalled}]}`',
+    result: '`SessionInfo[]`: `{name, command, pid, state: "running" | "exited", exit_code, signal, clients, cols, rows, created_at, last_activity, activity: "idle" | "busy" | null, via (as in `agents`), unread, notify, pending_notices, notices_held_by: string | null, restart, restarts, attached: [{id, read_only, backlog, stalled}]}`',
   }),
   attach: spec({
     section: "sessions",
@@ -289,6 +310,8 @@ interface Results {
   backup: R.BackupResult;
   register: R.RegisterResult;
   whoami: R.WhoamiResult;
+  agents: R.AgentInfo[];
+  delivered: { delivered: string[] };
   "identity.ls": R.IdentityInfo[];
   "identity.rm": R.IdentityRmResult;
   audit: R.AuditEntry[];

@@ -43,9 +43,33 @@ export interface RegisterResult {
   rotated: boolean;
 }
 
-export interface WhoamiResult {
+/** Who the caller is, with its presence (the same as its `agents` entry). */
+export type WhoamiResult = AgentInfo;
+
+/**
+ * An identity and whether anyone is there (`agents`, `whoami`, and the MCP tool `list_agents`).
+ * Presence is what the daemon sees now: live subscriptions on open connections, a hook's last
+ * call, a session's state and output.
+ */
+export interface AgentInfo {
   name: string;
   kind: "operator" | "agent" | "session";
+  /** A live subscriber (inbox --follow, an MCP server, notices), a hook seen recently, or a running session. */
+  online: boolean;
+  /** How it is reached now: `follow` (inbox --follow), `mcp` (maestro mcp), `notices` (--notify inject), `hook` (a hook within the last 10 minutes). */
+  via: ("follow" | "mcp" | "notices" | "hook")[];
+  /** A connection of this identity is open now. */
+  connected: boolean;
+  /** Its session: running, exited, or removed; null for others. */
+  session: "running" | "exited" | "removed" | null;
+  /** A running session: busy while its program wrote output within `inject.quiet_ms`, else idle; null for others. */
+  activity: "idle" | "busy" | null;
+  /** When a connection of it last came or went (or its session last wrote output), since the daemon started; null if never. */
+  last_seen: string | null;
+  /** When a hook (`inbox --hook`) last asked for its messages; null if never since the daemon started. */
+  hook_seen_at: string | null;
+  /** Messages waiting unread (the count `inbox --unread` lists). */
+  unread: number;
 }
 
 export interface SendResult {
@@ -125,6 +149,10 @@ export interface SessionInfo {
   rows: number;
   created_at: string;
   last_activity: string;
+  /** Running: busy while the program wrote output within `inject.quiet_ms`, else idle; null once exited. */
+  activity: "idle" | "busy" | null;
+  /** How its identity is reached now, as in `agents`: `notices`, `mcp`, `follow`, `hook`. */
+  via: AgentInfo["via"];
   unread: number;
   notify: NotifyMode;
   /** `--notify inject`: messages waiting for a notice the program has taken. */

@@ -378,7 +378,7 @@ export class Session {
     this.tracker = undefined;
   }
 
-  info(unread: number): SessionInfo {
+  info(unread: number): Omit<SessionInfo, "activity" | "via"> {
     return {
       name: this.name,
       command: this.spec.command,

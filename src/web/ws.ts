@@ -8,7 +8,7 @@ import type { ServerWebSocket } from "bun";
 import { z } from "zod";
 import { attachClient, type Attached } from "../broker/attach-client.ts";
 import { requireOperator } from "../broker/auth.ts";
-import { unreadCount } from "../broker/handlers/ls.ts";
+import { sessionInfo } from "../broker/handlers/ls.ts";
 import type { Broker } from "../broker/types.ts";
 import { ERROR_EXIT, MaestroError } from "../protocol/errors.ts";
 import { TERMINAL, TYPE_MAX_BYTES } from "../protocol/limits.ts";
@@ -421,6 +421,6 @@ export class WsClient {
   }
 
   private pushSession(name: string, s: Session | undefined): void {
-    this.send({ type: "session", name, session: s ? s.info(unreadCount(this.env.broker, s.name)) : null });
+    this.send({ type: "session", name, session: s ? sessionInfo(this.env.broker, s) : null });
   }
 }

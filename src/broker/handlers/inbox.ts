@@ -3,7 +3,8 @@ import { checkName } from "../../protocol/names.ts";
 import { visibleMessage } from "../messaging/compose.ts";
 import type { Subscriber } from "../messaging/router.ts";
 import { messageView } from "../views.ts";
-import type { Handler } from "../types.ts";
+import type { Handler, HandlerContext } from "../types.ts";
+import { parseId, type MessageView } from "../../protocol/message.ts";
 
 /** A follower whose socket holds this much unread stops getting pushes until it drains. */
 const FOLLOW_HIGH_WATER = 1024 * 1024;
@@ -25,9 +26,11 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     if (filters.length > 0) {
       throw new MaestroError("usage", `inbox --follow streams every message; it takes no ${filters.map((f) => `--${f}`).join(", ")} (filter the JSON lines instead)`);
     }
+    if (args.confirm) return followConfirmed(ctx, name);
     const stream = ctx.openStream();
     let paused = false;
     const sub: Subscriber = {
+      via: "follow",
       deliver(view) {
         if (paused || stream.backlog > FOLLOW_HIGH_WATER) {
           paused = true;
@@ -51,6 +54,7 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
     return [];
   }
 
+  if (own && args.fresh) broker.router.hookSeen.set(name, Date.now()); // only hooks ask for `fresh`
   const rows = broker.store.messages.inbox({
     recipient: name,
     unreadOnly: args.unread === true,
@@ -65,3 +69,40 @@ export const inbox: Handler<"inbox"> = async (ctx, args) => {
   if (own) await broker.router.listed(rows);
   return rows.map((r) => messageView(r, r));
 };
+
+/**
+ * A follower that confirms (an MCP server): every push leaves the message as it is stored; the
+ * follower sends `delivered` once it has passed it on. Each event carries the stored status, so
+ * a follower can tell a message it must still confirm from one already delivered.
+ */
+function followConfirmed(ctx: HandlerContext, name: string): [] {
+  const { broker } = ctx;
+  const stream = ctx.openStream();
+  let paused = false;
+  const push = (view: MessageView) => {
+    const d = broker.store.messages.delivery(name, parseId(view.id));
+    if (!d || d.status === "read" || d.status === "acked" || d.status === "expired" || d.status === "dead") return;
+    stream.event({ ...view, status: d.status, attempts: d.attempts, delivered_at: d.delivered_at === null ? null : new Date(d.delivered_at).toISOString() });
+  };
+  const pushOwed = () => {
+    for (const row of broker.router.owed(name)) push(messageView(row, row));
+  };
+  const sub: Subscriber = {
+    via: "mcp",
+    // false: not delivered by the push itself; the follower's `delivered` marks it.
+    deliver(view) {
+      if (paused || stream.backlog > FOLLOW_HIGH_WATER) paused = true;
+      else push(view);
+      return false;
+    },
+  };
+  stream.onCancel(broker.router.subscribe(name, sub));
+  stream.onDrain(() => {
+    if (!paused) return;
+    paused = false;
+    pushOwed(); // the follower drops what it already has
+  });
+  // After the reply: the stream's first frames follow the `[]`.
+  setImmediate(pushOwed);
+  return [];
+}

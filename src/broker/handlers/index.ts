@@ -33,6 +33,8 @@ import { send } from "./send.ts";
 import { thread } from "./thread.ts";
 import { whoami } from "./whoami.ts";
 import { webRevoke, webShare, webStart, webStop, webToken } from "./web.ts";
+import { agents } from "./agents.ts";
+import { delivered } from "./delivered.ts";
 
 export const handlers: HandlerTable = {
   status,
@@ -40,6 +42,8 @@ export const handlers: HandlerTable = {
   backup,
   register,
   whoami,
+  agents,
+  delivered,
   new: newSession,
   ls,
   attach,

@@ -1,3 +1,4 @@
+import { connectedNames, presenceOf } from "./agents.ts";
 import type { Handler } from "../types.ts";
 
-export const whoami: Handler<"whoami"> = ({ client }) => ({ ...client.identity });
+export const whoami: Handler<"whoami"> = ({ broker, client }) => presenceOf(broker, client.identity, connectedNames(broker));

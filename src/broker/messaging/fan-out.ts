@@ -13,10 +13,19 @@ import type { DeliveryMarks } from "./delivery-marks.ts";
 export interface Subscriber {
   /** Pushes one message; returns false when it cannot take it now (its client is not reading). */
   deliver(view: MessageView): boolean;
+  /** What kind of live subscriber it is, for presence (`agents`); none: not shown there. */
+  via?: "follow" | "mcp" | "notices";
 }
 
 export class FanOut {
   private readonly subscribers = new Map<string, Set<Subscriber>>();
+
+  /** The kinds of live subscriber `name` has now. */
+  subscribedVia(name: string): Set<NonNullable<Subscriber["via"]>> {
+    const via = new Set<NonNullable<Subscriber["via"]>>();
+    for (const sub of this.subscribers.get(name) ?? []) if (sub.via) via.add(sub.via);
+    return via;
+  }
 
   constructor(
     private readonly store: Store,

@@ -33,6 +33,8 @@ export class Router {
   private readonly waiters: SendWaiters;
   private readonly marks: DeliveryMarks;
   private readonly fanOut: FanOut;
+  /** When each identity's hook (`inbox --hook`) last asked, since the daemon started (epoch ms). */
+  readonly hookSeen = new Map<string, number>();
   private readonly indexer: FtsIndexer;
   private readonly sweep: TtlAckSweep;
 
@@ -80,6 +82,11 @@ export class Router {
   owed(name: string): InboxRow[] {
     return this.fanOut.owed(name);
   }
+  /** The kinds of live subscriber `name` has now. */
+  subscribedVia(name: string): Set<NonNullable<Subscriber["via"]>> {
+    return this.fanOut.subscribedVia(name);
+  }
+
 
   listed(rows: InboxRow[]): Promise<void> {
     return this.marks.listed(rows);
