@@ -8,7 +8,12 @@ import { Injector, type InjectConfig, type PendingMessage } from "../src/pty/inj
 import { Session } from "../src/pty/session.ts";
 
 const TICK = 50; // injector.ts TICK_MS
-const M1: PendingMessage = { id: "01JTESTMSG1", from: "alice", subject: "build is green", body: "" };
+const M1: PendingMessage = { id: "01JTESTMSG1", from: "alice", subject: "build is green", body: "", priority: "normal" };
+
+const BASE: InjectConfig = {
+  quiet_ms: 0, typing_ms: 0, confirm_ms: 2000, enter_retries: 0, retry_ms: 60_000, hold_for: ["sh"],
+  max_hold_ms: 3_600_000, max_hold_high_ms: 3_600_000, max_hold_urgent_ms: 3_600_000, banner_ms: 5000, desktop_notify: "off",
+};
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -48,7 +53,7 @@ async function rig(config: Partial<InjectConfig>, command: string[], ready?: str
   const delivered: string[][] = [];
   const injector = new Injector(
     session,
-    { quiet_ms: 0, typing_ms: 0, confirm_ms: 2000, enter_retries: 0, retry_ms: 60_000, hold_for: ["sh"], ...config },
+    { ...BASE, ...config },
     { owed: () => [M1], subscribe: () => () => {}, delivered: async (ids) => void delivered.push(ids), log: () => {} },
   );
   session.injector = injector;

@@ -9,6 +9,7 @@ import followLatency from "./follow-latency.ts";
 import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
 import inject from "./inject.ts";
+import injectQuiet from "./inject-quiet.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
@@ -28,6 +29,7 @@ export const ROWS: Row[] = [
   idleShellsRss,
   sessionCycles,
   inject,
+  injectQuiet,
   webThroughput,
   webThroughputCli,
   webEchoLatency,

@@ -123,7 +123,7 @@ async function tmuxSide(scope: Scope, log: string, ready: string): Promise<Side>
       const at = Date.now();
       // An id of the same shape as maestro's, so the notice text is the same length.
       const id = `t${k.toString(36).padStart(10, "0")}`;
-      const text = notice(NAME, [{ id, from: "operator", subject: `task ${k}`, body: `body of message ${k}` }]);
+      const text = notice(NAME, [{ id, from: "operator", subject: `task ${k}`, body: `body of message ${k}`, priority: "normal" }]);
       const done = queue.then(async () => {
         await mustRun([...tmux.cmd, "send-keys", "-t", NAME, "-l", text], { env: tmux.env });
         await mustRun([...tmux.cmd, "send-keys", "-t", NAME, "Enter"], { env: tmux.env });
