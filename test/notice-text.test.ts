@@ -35,7 +35,7 @@ describe("safeText", () => {
 });
 
 describe("notice", () => {
-  const msg = (id: string, subject: string, body = "") => ({ id, from: "boss", subject, body });
+  const msg = (id: string, subject: string, body = "") => ({ id, from: "boss", subject, body, priority: "normal" as const });
 
   test("the whole line is safe, fixed parts included, and starts with a word that is no command", () => {
     const text = notice("w1", [msg("0k3f9a2b1c4", "a; rm -rf ~ `x` $(y) | z & <w> 'q' \"d\" #c !h"), msg("0k3f9a2b1c5", "", "body\nwith $HOME"), msg("0k3f9a2b1c6", "", "$()")]);

@@ -17,7 +17,7 @@ export interface PtyClient {
   close(): Promise<void>;
 }
 
-export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, rows = 24): PtyClient {
+export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, rows = 24, onText?: (latin1: string) => void): PtyClient {
   let bytes = 0;
   // The marker may straddle two reads: keep the tail of the previous one.
   let tail = "";
@@ -29,6 +29,7 @@ export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, row
       rows,
       data(_t, chunk) {
         bytes += chunk.byteLength;
+        onText?.(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1"));
         if (!want) return;
         // latin1 keeps byte offsets and is the cheapest decode; markers are ASCII.
         const text = tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");

@@ -10,6 +10,7 @@ import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
 import inject from "./inject.ts";
 import mcpSend from "./mcp-send.ts";
+import injectQuiet from "./inject-quiet.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
@@ -29,6 +30,7 @@ export const ROWS: Row[] = [
   idleShellsRss,
   sessionCycles,
   inject,
+  injectQuiet,
   webThroughput,
   webThroughputCli,
   webEchoLatency,

@@ -30,7 +30,12 @@ quiet_ms = 200
 typing_ms = 500
 confirm_ms = 300
 retry_ms = 2000
+max_hold_ms = 3000
+max_hold_high_ms = 1000
+max_hold_urgent_ms = 0
 `;
+/** Every this many messages, one is urgent. */
+const URGENT_EVERY = 10;
 const BURST = 4;
 const BURST_EVERY_MS = 100;
 /** After the last send: how long the log may stay unchanged before what is missing counts as lost. */
@@ -44,6 +49,8 @@ interface Side {
   typist: PtyClient;
   /** Sends message k; resolves with its id and when the send began (ms since the epoch). */
   send(k: number): Promise<{ id: string; at: number }>;
+  /** When the typist's terminal showed a banner (maestro only). */
+  banners: number[];
 }
 
 interface Outcome {
@@ -55,6 +62,9 @@ interface Outcome {
   humanIntact: number;
   humanTyped: number;
   delays: number[];
+  /** Send → the person told (a banner or the notice, whichever first), normal and urgent. */
+  told: number[];
+  toldUrgent: number[];
   notices: number;
 }
 
@@ -91,15 +101,23 @@ async function maestroSide(scope: Scope, m: MaestroHome, log: string, ready: str
   if (!sessions.some((s) => s.name === NAME && "pending_notices" in s)) {
     throw new Error("this maestro's sessions have no pending_notices: `--notify inject` (SPEC §7) is not supported yet");
   }
-  const typist = ptyClient(scope, m.argv("attach", NAME), m.env);
+  const banners: number[] = [];
+  let tail = "";
+  const typist = ptyClient(scope, m.argv("attach", NAME), m.env, 80, 24, (text) => {
+    const seen = tail + text;
+    if (/message(s)? for agent waiting /.test(seen) && !/message(s)? for agent waiting /.test(tail)) banners.push(Date.now());
+    tail = seen.slice(-40);
+  });
   await waitFor("the attach to draw", () => typist.bytes > 0);
   return {
     name: NAME,
     log,
     typist,
+    banners,
     async send(k) {
       const at = Date.now();
-      const out = await mustRun(m.argv("send", NAME, `body of message ${k}`, "--subject", `task ${k}`, "--json"), { env: m.env });
+      const priority = k % URGENT_EVERY === 0 ? "urgent" : "normal";
+      const out = await mustRun(m.argv("send", NAME, `body of message ${k}`, "--subject", `task ${k}`, "--priority", priority, "--json"), { env: m.env });
       return { id: (JSON.parse(out) as { id: string }).id, at };
     },
   };
@@ -119,11 +137,12 @@ async function tmuxSide(scope: Scope, log: string, ready: string): Promise<Side>
     name: NAME,
     log,
     typist,
+    banners: [],
     send(k) {
       const at = Date.now();
       // An id of the same shape as maestro's, so the notice text is the same length.
       const id = `t${k.toString(36).padStart(10, "0")}`;
-      const text = notice(NAME, [{ id, from: "operator", subject: `task ${k}`, body: `body of message ${k}` }]);
+      const text = notice(NAME, [{ id, from: "operator", subject: `task ${k}`, body: `body of message ${k}`, priority: "normal" }]);
       const done = queue.then(async () => {
         await mustRun([...tmux.cmd, "send-keys", "-t", NAME, "-l", text], { env: tmux.env });
         await mustRun([...tmux.cmd, "send-keys", "-t", NAME, "Enter"], { env: tmux.env });
@@ -173,10 +192,10 @@ async function drive(side: Side, n: number): Promise<Outcome> {
     if (Date.now() - still > DRAIN_QUIET_MS || Date.now() > deadline) break;
     await Bun.sleep(100);
   }
-  return outcome(readEntries(side.log), side.name, sent, typed);
+  return outcome(readEntries(side.log), side.name, sent, typed, side.banners);
 }
 
-function outcome(entries: Entry[], name: string, sent: { id: string; at: number }[], typed: string[]): Outcome {
+function outcome(entries: Entry[], name: string, sent: { id: string; at: number }[], typed: string[], banners: number[]): Outcome {
   const cleanAt = new Map<string, number[]>();
   let notices = 0;
   for (const e of entries) {
@@ -185,8 +204,13 @@ function outcome(entries: Entry[], name: string, sent: { id: string; at: number 
     notices++;
     for (const id of ids) cleanAt.set(id, [...(cleanAt.get(id) ?? []), e.at]);
   }
-  const o: Outcome = { n: sent.length, clean: 0, lost: 0, repeated: 0, mangled: 0, humanIntact: 0, humanTyped: typed.length, delays: [], notices };
-  for (const s of sent) {
+  const o: Outcome = { n: sent.length, clean: 0, lost: 0, repeated: 0, mangled: 0, humanIntact: 0, humanTyped: typed.length, delays: [], told: [], toldUrgent: [], notices };
+  for (const [k, s] of sent.entries()) {
+    // A banner names every message waiting when it is drawn: the first one after the send tells it.
+    const banner = banners.find((b) => b >= s.at);
+    const noticed = cleanAt.get(s.id)?.[0];
+    const first = Math.min(banner ?? Infinity, noticed ?? Infinity);
+    if (first !== Infinity) (k % URGENT_EVERY === 0 ? o.toldUrgent : o.told).push(first - s.at);
     const seen = entries.filter((e) => e.line.includes(s.id)).length;
     const clean = cleanAt.get(s.id) ?? [];
     if (seen === 0) o.lost++;
@@ -210,6 +234,7 @@ function cell(o: Outcome, extra?: string): Cell {
     `${o.notices} notice lines`,
     `person's lines intact ${o.humanIntact}/${o.humanTyped}`,
     delay,
+    ...(o.told.length > 0 ? [`send → person told (banner or notice) p50 ${formatNumber(percentile(o.told, 50))} ms, p99 ${formatNumber(percentile(o.told, 99))} ms; urgent p50 ${formatNumber(percentile(o.toldUrgent, 50))} ms, p99 ${formatNumber(percentile(o.toldUrgent, 99))} ms`] : []),
     ...(extra ? [extra] : []),
   ];
   return { kind: "value", value: (100 * o.clean) / o.n, unit: "%", detail: parts.join("; ") };

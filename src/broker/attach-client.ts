@@ -63,6 +63,7 @@ export function attachClient(broker: Broker, who: Identity, key: string, sink: A
     if (!(resumable && a.resumeFrom(opts.since!))) a.sendSnapshot(resumable ? 0 : session.historyFor(opts.tty, history));
     if (session.running) {
       session.clients.add(a);
+      if (session.banner) a.showBanner(session.banner);
     } else {
       sink.event({ type: "exit", code: session.exitCode, signal: session.signal, restarting: false });
       a.close("exited");

@@ -9,6 +9,9 @@ import type { InjectConfig } from "../pty/injector.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
 import { DEFAULT_HOLD_FOR } from "../protocol/programs.ts";
 import { checkMetricsListen } from "./metrics-http.ts";
+import type { DesktopNotify } from "../protocol/results.ts";
+
+const DESKTOP_NOTIFY: readonly DesktopNotify[] = ["auto", "osc9", "osc777", "off"];
 import { parsePolicy, type PolicyRule } from "./policy.ts";
 import { checkWebListen } from "../protocol/listen.ts";
 
@@ -127,6 +130,11 @@ export const DEFAULT_CONFIG: Config = {
     enter_retries: 2,
     retry_ms: 10_000,
     hold_for: [...DEFAULT_HOLD_FOR],
+    max_hold_ms: 60_000,
+    max_hold_high_ms: 10_000,
+    max_hold_urgent_ms: 0,
+    banner_ms: 8_000,
+    desktop_notify: "auto",
   },
   limits: {
     body_bytes: 1024 * 1024,
@@ -207,6 +215,15 @@ function check(config: Config, file: string): Config {
     if (!Number.isInteger(log_max_bytes) || log_max_bytes < 4096) bad(`"${table}.log_max_bytes" must be an integer of at least 4096`);
     if (!Number.isInteger(log_keep) || log_keep > 100) bad(`"${table}.log_keep" must be an integer from 0 to 100`);
   }
+  const inj = config.inject;
+  for (const key of ["max_hold_ms", "max_hold_high_ms", "max_hold_urgent_ms", "banner_ms"] as const) {
+    if (!Number.isInteger(inj[key]) || inj[key] > 24 * 3600_000) bad(`"inject.${key}" must be an integer number of ms, at most 86400000 (a day)`);
+  }
+  if (inj.max_hold_urgent_ms > inj.max_hold_high_ms || inj.max_hold_high_ms > inj.max_hold_ms) {
+    bad(`"inject.max_hold_urgent_ms" ≤ "inject.max_hold_high_ms" ≤ "inject.max_hold_ms" must hold (now ${inj.max_hold_urgent_ms}, ${inj.max_hold_high_ms}, ${inj.max_hold_ms}): an urgent message never waits longer than a normal one`);
+  }
+  if (inj.banner_ms < 100) bad(`"inject.banner_ms" must be at least 100`);
+  if (!DESKTOP_NOTIFY.includes(inj.desktop_notify)) bad(`"inject.desktop_notify" must be one of ${DESKTOP_NOTIFY.map((d) => `"${d}"`).join(", ")}`);
   if (s.low_water_bytes >= s.high_water_bytes) bad(`"sessions.low_water_bytes" must be below "sessions.high_water_bytes"`);
   if (s.high_water_bytes > config.daemon.max_outbox_bytes / 2) bad(`"sessions.high_water_bytes" must be at most half of "daemon.max_outbox_bytes"`);
   try {

@@ -10,6 +10,7 @@ import { parseDetachKey } from "../protocol/keys.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
 import { AltScreenWatch, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
 import { reachDaemon } from "./autostart.ts";
+import { desktopKind, desktopNotification, drawBanner, endsMidSequence } from "./banner.ts";
 
 export interface AttachOptions {
   readOnly: boolean;
@@ -38,6 +39,15 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   let finish: (e: Ending) => void = () => {};
   const ended = new Promise<Ending>((r) => (finish = r));
   let exitLine: string | undefined;
+  /** A banner to draw once the output is at a clean boundary (not inside an escape sequence). */
+  let bannerDue: { text: string; desktop: string } | undefined;
+  let midSequence = false;
+  const paintBanner = () => {
+    if (bannerDue === undefined || midSequence) return;
+    const { cols, rows } = size();
+    writeAll(drawBanner(bannerDue.text, cols, rows) + bannerDue.desktop);
+    bannerDue = undefined;
+  };
 
   const { id, reply } = client.openStream(
     "attach",
@@ -46,6 +56,8 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
       data(bytes) {
         alt.feed(bytes);
         writeAll(bytes);
+        midSequence = endsMidSequence(bytes);
+        paintBanner();
       },
       event(raw) {
         const e = raw as AttachEvent;
@@ -53,6 +65,13 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
           const what = e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
           if (e.restarting) writeAll(`\r\n[${name} ${what}; restarting]\r\n`);
           else exitLine = `[${name} ${what}]`;
+        } else if (e.type === "banner") {
+          // Drawn by us, over the program's screen; the daemon redraws that screen to remove it.
+          const kind = desktopKind(e.desktop, process.env);
+          bannerDue = { text: e.text, desktop: kind ? desktopNotification(kind, `maestro ${name}`, e.text) : "" };
+          paintBanner();
+        } else if (e.type === "banner_clear") {
+          bannerDue = undefined; // the fresh screen that follows paints over it
         }
       },
       end(reason) {

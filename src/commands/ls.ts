@@ -2,7 +2,7 @@ import { out } from "../cli/io.ts";
 import { ask } from "../cli/client.ts";
 import { printJson } from "../cli/output.ts";
 import { defineVerb } from "../cli/verb.ts";
-import type { SessionInfo } from "../protocol/requests.ts";
+import type { NoticeWait, SessionInfo } from "../protocol/requests.ts";
 
 export default defineVerb({
   meta: {
@@ -32,8 +32,20 @@ export default defineVerb({
 function notices(s: SessionInfo): string {
   if (s.notify !== "inject") return "-";
   if (s.notices_held_by === "unknown") return `${s.pending_notices} held: cannot see the program in front`;
-  return s.notices_held_by ? `${s.pending_notices} held: ${s.notices_held_by} in front` : String(s.pending_notices);
+  if (s.notices_held_by) return `${s.pending_notices} held: ${s.notices_held_by} in front`;
+  const why = s.notices_waiting_for ? WAIT_WORDS[s.notices_waiting_for] : undefined;
+  const told = s.notices_told.length > 0 ? `, ${s.notices_told.length} told` : "";
+  return why ? `${s.pending_notices} waiting: ${why}${told}` : String(s.pending_notices);
 }
+
+const WAIT_WORDS: Record<NoticeWait, string> = {
+  typing: "typing",
+  half_typed_line: "half-typed line",
+  output: "output",
+  program_in_front: "program in front",
+  retry: "retry",
+  confirm: "being typed",
+};
 
 function state(s: SessionInfo): string {
   if (s.state === "running") return "running";

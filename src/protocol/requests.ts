@@ -237,7 +237,7 @@ export const REQUESTS = {
     section: "sessions",
     args: F.none(),
     access: anyone,
-    result: '`SessionInfo[]`: `{name, command, pid, state: "running" | "exited", exit_code, signal, clients, cols, rows, created_at, last_activity, activity: "idle" | "busy" | null, via (as in `agents`), unread, notify, pending_notices, notices_held_by: string | null, restart, restarts, attached: [{id, read_only, backlog, stalled}]}`',
+    result: '`SessionInfo[]`: `{name, command, pid, state: "running" | "exited", exit_code, signal, clients, cols, rows, created_at, last_activity, activity: "idle" | "busy" | null, via (as in `agents`), unread, notify, pending_notices, notices_held_by: string | null, notices_waiting_for: string | null, notices_told: string[], restart, restarts, attached: [{id, read_only, backlog, stalled}]}`',
   }),
   attach: spec({
     section: "sessions",

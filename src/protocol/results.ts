@@ -2,7 +2,7 @@
  * What each request answers: the result types of the request table (./requests.ts), and the
  * shapes streams carry. Types only, so any code may import them for free.
  */
-import type { MessageView } from "./message.ts";
+import type { MessageView, Priority } from "./message.ts";
 
 export interface StatusResult {
   version: string;
@@ -163,6 +163,15 @@ export interface SessionInfo {
    * front cannot be seen. Null otherwise.
    */
   notices_held_by: string | null;
+  /**
+   * `--notify inject`: while notices wait, the gate that holds them: a person `typing` (within
+   * `inject.typing_ms`), a `half_typed_line`, the program's `output` (not yet `inject.quiet_ms`
+   * silent), a `program_in_front` they are never typed into, a `retry` after a notice not taken,
+   * or `confirm` (one is being typed and checked now). Null when none wait.
+   */
+  notices_waiting_for: NoticeWait | null;
+  /** Ids of waiting messages the attached clients were told of by a banner (past their bound). */
+  notices_told: string[];
   restart: RestartPolicy;
   restarts: number;
   /** Attached clients: each one's backlog and whether it is held back as too slow. */
@@ -178,9 +187,32 @@ export interface AttachResult {
 }
 
 /** EVENT payloads on an attach stream. */
+/** How a terminal client raises a desktop notification with a banner (`inject.desktop_notify`). */
+export type DesktopNotify = "auto" | "osc9" | "osc777" | "off";
+
+/**
+ * `--notify inject`: notices waited past their bound (`inject.max_hold_ms` and the shorter ones
+ * for high and urgent), so every attached client shows this line itself, outside the program's
+ * screen. `text` holds only ASCII letters, digits, spaces and `.,:-_/`; `ids` by priority.
+ */
+export interface BannerEvent {
+  type: "banner";
+  text: string;
+  ids: string[];
+  /** The highest priority among them. */
+  priority: Priority;
+  desktop: DesktopNotify;
+}
+
 export type AttachEvent =
   | { type: "exit"; code: number | null; signal: string | null; restarting: boolean }
-  | { type: "restarted"; pid: number };
+  | { type: "restarted"; pid: number }
+  | BannerEvent
+  /** The banner is gone; a redraw of the screen follows (to paint over where it was). */
+  | { type: "banner_clear" };
+
+/** What waiting notices wait for (`ls`): the first gate that is shut. */
+export type NoticeWait = "typing" | "half_typed_line" | "output" | "program_in_front" | "retry" | "confirm";
 
 export interface KillResult {
   name: string;

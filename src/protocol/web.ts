@@ -4,6 +4,7 @@
  * bytes: server → client an 8-byte big-endian `seq` (the output offset of the first byte) then
  * the bytes, client → server keystrokes as they are.
  */
+import type { Priority } from "./message.ts";
 import type { DaemonEvent, SessionInfo } from "./requests.ts";
 
 export const WS_SUBPROTOCOL = "maestro.v1";
@@ -27,6 +28,8 @@ export type WsServerMessage =
   | { type: "resized"; cols: number; rows: number }
   | { type: "exit"; code: number | null; signal: string | null; restarting: boolean }
   | { type: "restarted"; pid: number }
+  | { type: "banner"; text: string; ids: string[]; priority: Priority }
+  | { type: "banner_clear" }
   | { type: "left"; session: string; reason: string }
   | { type: "subscribed"; topics: WsTopic[] }
   | { type: "session"; name: string; session: SessionInfo | null }

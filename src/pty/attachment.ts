@@ -6,7 +6,7 @@
  * with a fresh screen. So the daemon holds at most about high-water bytes per client, and a client
  * that is merely slower than the program costs no more than one that keeps up.
  */
-import type { AttachEvent } from "../protocol/requests.ts";
+import type { AttachEvent, BannerEvent } from "../protocol/requests.ts";
 import { CLEAR_SCREEN, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
 import type { Session, SessionEvent } from "./session.ts";
 
@@ -160,6 +160,19 @@ export class Attachment {
     }
     this.stream.event(event);
     if (!e.restarting) this.close("exited");
+  }
+
+  showBanner(b: BannerEvent): void {
+    this.stream.event(b);
+  }
+
+  /**
+   * The banner is gone: the client drew it over the program's screen, so it gets the screen
+   * afresh from the tracker (a stalled client gets one when it resumes anyway).
+   */
+  clearBanner(): void {
+    this.stream.event({ type: "banner_clear" });
+    if (!this.stalled && this.stream.open) this.sendSnapshot(0);
   }
 
   restarted(pid: number): void {

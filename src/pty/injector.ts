@@ -5,9 +5,11 @@
  * it; and only then count the messages delivered. A human's keystrokes never land inside a
  * notice: while one is being typed, they are held and sent right after.
  */
+import type { Priority } from "../protocol/message.ts";
 import { SHELLS } from "../protocol/programs.ts";
+import type { DesktopNotify, NoticeWait } from "../protocol/results.ts";
 import { heldBy, holdSet } from "./foreground.ts";
-import { notice, type NoticeItem } from "./notice.ts";
+import { bannerText, byPriority, notice, type NoticeItem } from "./notice.ts";
 import type { Session } from "./session.ts";
 
 export interface InjectConfig {
@@ -26,6 +28,19 @@ export interface InjectConfig {
    * they wait. Also while the program in front cannot be seen, unless this is empty.
    */
   hold_for: string[];
+  /**
+   * How long a normal (or low) message may wait for its notice before the people attached are
+   * told of it by a banner instead (it is still typed at the next opening, never earlier).
+   */
+  max_hold_ms: number;
+  /** The same bound for high-priority messages… */
+  max_hold_high_ms: number;
+  /** …and for urgent ones (0: told at once whenever a notice cannot be typed now). */
+  max_hold_urgent_ms: number;
+  /** How long a banner stays up (it also goes once its messages are delivered). */
+  banner_ms: number;
+  /** Whether terminal clients also raise a desktop notification (OSC 9 / OSC 777) with a banner. */
+  desktop_notify: DesktopNotify;
 }
 
 export type PendingMessage = NoticeItem;
@@ -56,8 +71,27 @@ const ECHO_BYTES = 2;
 
 type Phase = "idle" | "typing" | "confirming";
 
+/** The words a banner says a notice waits for. */
+const WAIT_WORDS: Record<NoticeWait, string> = {
+  typing: "while you type",
+  half_typed_line: "for your half-typed line",
+  output: "for the program to go quiet",
+  program_in_front: "while a shell or editor is in front",
+  retry: "for the program to take input",
+  confirm: "for the program to take input",
+};
+
 export class Injector {
   private readonly pending = new Map<string, PendingMessage>();
+  /** When each pending message arrived (a redelivery keeps its first time): its bound runs from here. */
+  private readonly arrived = new Map<string, number>();
+  /** Pending ids the attached clients were told of by a banner: not told twice. */
+  private readonly told = new Set<string>();
+  /** Ids on the banner up now; it goes when they are all delivered, or after banner_ms. */
+  private bannerIds: string[] = [];
+  private bannerTimer: Timer | undefined;
+  /** The gate that held notices at the last tick. */
+  private shut: NoticeWait | undefined;
   private phase: Phase = "idle";
   private lastOutput = 0;
   private lastTyped = 0;
@@ -105,6 +139,18 @@ export class Injector {
     return this.pending.size > 0 && this.front !== undefined ? this.front : null;
   }
 
+  /** What waiting notices wait for (shown by `ls`), null when none wait. */
+  get waitingFor(): NoticeWait | null {
+    if (this.pending.size === 0) return null;
+    if (this.phase !== "idle") return "confirm";
+    return this.shut ?? "output";
+  }
+
+  /** Waiting ids the attached clients have been told of (shown by `ls --json`). */
+  get toldIds(): string[] {
+    return [...this.told].filter((id) => this.pending.has(id));
+  }
+
   start(): void {
     this.lastOutput = Date.now();
     this.offOutput = this.session.on((e) => {
@@ -122,7 +168,10 @@ export class Injector {
     clearTimeout(this.enterTimer);
     this.timer = undefined;
     this.flushHeld();
+    this.clearBanner();
     this.pending.clear();
+    this.arrived.clear();
+    this.told.clear();
     this.phase = "idle";
   }
 
@@ -150,6 +199,7 @@ export class Injector {
   private enqueue(m: PendingMessage): void {
     if (this.inFlight.includes(m.id)) return;
     this.pending.set(m.id, m);
+    if (!this.arrived.has(m.id)) this.arrived.set(m.id, Date.now());
     this.timer ??= setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -158,7 +208,11 @@ export class Injector {
     this.needLife = false;
     if (this.phase === "confirming") {
       this.answered += bytes.byteLength;
-      if (this.answered > ECHO_BYTES) this.taken();
+      // Taken: the program answered with more than Enter's echo — or it echoed the notice as it
+      // was typed and now ends the line (Enter's CR or LF): the line is in, even if the program
+      // says nothing more (a quiet REPL, a reader of lines). A program that echoed nothing (busy,
+      // not reading) still has to answer.
+      if (this.answered > ECHO_BYTES || (this.echoed && endsLine(bytes))) this.taken();
       return;
     }
     const watching = this.phase === "typing" ? this.inFlight.slice(-1) : this.inDoubt;
@@ -174,7 +228,7 @@ export class Injector {
     if (late.length === 0) return;
     this.links.log(`session ${this.session.name}: a notice for ${late.join(", ")} was taken late`);
     this.inDoubt = this.inDoubt.filter((id) => !late.includes(id));
-    for (const id of late) this.pending.delete(id);
+    this.forget(late);
     this.links.delivered(late).catch((err) => this.links.log(`session ${this.session.name}: marking delivered failed: ${(err as Error).message}`));
   }
 
@@ -190,14 +244,66 @@ export class Injector {
     // Looked at on every tick while notices wait: when the shell hands the terminal to an agent,
     // they flow without waiting for another message.
     this.front = heldBy(this.session.pid, this.hold);
-    if (this.front !== undefined || now < this.notBefore || this.needLife) return;
-    if (now - this.lastOutput < this.config.quiet_ms) return;
-    if (now - this.lastTyped < this.config.typing_ms || this.lineDirty) return;
-    this.inject();
+    this.shut = this.gate(now);
+    if (this.shut === undefined) {
+      this.inject();
+      return;
+    }
+    this.tellIfDue(now, this.shut);
+  }
+
+  /** The first gate that keeps a notice from being typed now, or undefined when all are open. */
+  private gate(now: number): NoticeWait | undefined {
+    if (this.front !== undefined) return "program_in_front";
+    if (now < this.notBefore || this.needLife) return "retry";
+    if (this.lineDirty) return "half_typed_line";
+    if (now - this.lastTyped < this.config.typing_ms) return "typing";
+    if (now - this.lastOutput < this.config.quiet_ms) return "output";
+    return undefined;
+  }
+
+  private bound(p: Priority): number {
+    if (p === "urgent") return this.config.max_hold_urgent_ms;
+    if (p === "high") return this.config.max_hold_high_ms;
+    return this.config.max_hold_ms;
+  }
+
+  /**
+   * A message past its bound that cannot be typed now: the people attached are told by a banner
+   * (every waiting message on it, by priority). Nothing is typed: the gates stay as they are,
+   * and the notice still follows at the next opening.
+   */
+  private tellIfDue(now: number, why: NoticeWait): void {
+    const due = [...this.pending.values()].some((m) => !this.told.has(m.id) && now - (this.arrived.get(m.id) ?? now) >= this.bound(m.priority));
+    if (!due) return;
+    const waiting = byPriority(this.pending.values());
+    for (const m of waiting) this.told.add(m.id);
+    this.bannerIds = waiting.map((m) => m.id);
+    this.links.log(`session ${this.session.name}: notices for ${this.bannerIds.join(", ")} waited past their bound (${why}); the attached clients were told`);
+    this.session.showBanner({ type: "banner", text: bannerText(this.session.name, waiting, WAIT_WORDS[why]), ids: this.bannerIds, priority: waiting[0]!.priority, desktop: this.config.desktop_notify });
+    clearTimeout(this.bannerTimer);
+    this.bannerTimer = setTimeout(() => this.clearBanner(), this.config.banner_ms);
+  }
+
+  private clearBanner(): void {
+    clearTimeout(this.bannerTimer);
+    this.bannerTimer = undefined;
+    this.bannerIds = [];
+    this.session.clearBanner();
+  }
+
+  /** Delivered: no longer pending, and off the banner (which goes once it names none). */
+  private forget(ids: string[]): void {
+    for (const id of ids) {
+      this.pending.delete(id);
+      this.arrived.delete(id);
+      this.told.delete(id);
+    }
+    if (this.bannerIds.length > 0 && this.bannerIds.every((id) => !this.pending.has(id))) this.clearBanner();
   }
 
   private inject(): void {
-    const batch = [...this.pending.values()].slice(0, MAX_PER_NOTICE);
+    const batch = byPriority(this.pending.values()).slice(0, MAX_PER_NOTICE);
     this.inFlight = batch.map((m) => m.id);
     this.inDoubt = [];
     const text = notice(this.session.name, batch);
@@ -277,11 +383,15 @@ export class Injector {
     const ids = this.inFlight;
     this.inFlight = [];
     this.phase = "idle";
-    for (const id of ids) this.pending.delete(id);
+    this.forget(ids);
     this.links.delivered(ids).catch((err) => this.links.log(`session ${this.session.name}: marking delivered failed: ${(err as Error).message}`));
   }
 
   private flushHeld(): void {
     for (const b of this.held.splice(0)) this.session.write(b);
   }
+}
+
+function endsLine(bytes: Uint8Array): boolean {
+  return bytes.includes(0x0d) || bytes.includes(0x0a);
 }

@@ -5,12 +5,14 @@
  * treats specially — ASCII letters, digits, spaces and `.,:-_/` — the sender's text included,
  * and the first word (`maestro:`) is no command.
  */
+import { PRIORITIES, type Priority } from "../protocol/message.ts";
 
 export interface NoticeItem {
   id: string;
   from: string;
   subject: string;
   body: string;
+  priority: Priority;
 }
 
 /** Subjects (or bodies standing in for them) are cut to this many characters. */
@@ -28,12 +30,34 @@ export function safeText(text: string, max: number): string {
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}...`;
 }
 
+/** Urgent first, then high, normal, low; arrival order within each (the sort is stable). */
+export function byPriority<T extends { priority: Priority }>(messages: Iterable<T>): T[] {
+  return [...messages].sort((a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority));
+}
+
+/** One message as a notice or banner names it; urgent and high ones say so. */
+function item(m: NoticeItem): string {
+  const what = safeText(m.subject || m.body, SUBJECT_MAX);
+  const tag = m.priority === "urgent" || m.priority === "high" ? `${m.priority} ` : "";
+  return `${tag}${safeText(m.id, 32)} from ${safeText(m.from, 64)}${what ? `: ${what}` : ""}`;
+}
+
 export function notice(name: string, messages: NoticeItem[]): string {
-  const items = messages.map((m) => {
-    const what = safeText(m.subject || m.body, SUBJECT_MAX);
-    return `${safeText(m.id, 32)} from ${safeText(m.from, 64)}${what ? `: ${what}` : ""}`;
-  });
+  const items = messages.map(item);
   const n = messages.length;
   const ids = messages.map((m) => safeText(m.id, 32)).join(" ");
   return `maestro: ${n} new message${n === 1 ? "" : "s"} for ${safeText(name, 64)}: ${items.join(" -- ")} -- read: maestro read ${ids}`;
+}
+
+/** Messages a banner names at most; the rest are counted. */
+const BANNER_ITEMS = 3;
+
+/**
+ * The one line an attached client shows (not typed into the program) when notices have waited
+ * past their bound: same character set as a notice, so a client may print it as it is.
+ */
+export function bannerText(name: string, messages: NoticeItem[], why: string): string {
+  const n = messages.length;
+  const more = n > BANNER_ITEMS ? ` -- and ${n - BANNER_ITEMS} more` : "";
+  return `maestro: ${n} message${n === 1 ? "" : "s"} for ${safeText(name, 64)} waiting ${safeText(why, 40)}: ${messages.slice(0, BANNER_ITEMS).map(item).join(" -- ")}${more} -- typed at the next pause, or: maestro read ${messages.map((m) => safeText(m.id, 32)).join(" ")}`;
 }

@@ -4,7 +4,7 @@
  * (parsing, snapshots) happens beside that path, never in it.
  */
 import type { Subprocess } from "bun";
-import type { NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
+import type { BannerEvent, NotifyMode, RestartPolicy, SessionInfo } from "../protocol/requests.ts";
 import type { Attachment } from "./attachment.ts";
 import type { Injector } from "./injector.ts";
 import { Ring } from "./ring.ts";
@@ -279,6 +279,22 @@ export class Session {
     else this.write(bytes);
   }
 
+  /** The banner the attached clients show now (notices past their bound), for clients that join. */
+  banner: BannerEvent | undefined;
+
+  /** Every attached client shows `b` itself, outside the program's screen (nothing is typed). */
+  showBanner(b: BannerEvent): void {
+    this.banner = b;
+    for (const c of this.clients) c.showBanner(b);
+  }
+
+  /** The banner goes: each client is told and its screen redrawn from the tracker. */
+  clearBanner(): void {
+    if (!this.banner) return;
+    this.banner = undefined;
+    for (const c of this.clients) c.clearBanner();
+  }
+
   /** Whether the program asked for bracketed paste (ESC[?2004h): notices are then pasted. */
   bracketedPaste(): boolean {
     return this.currentScreen().term.modes.bracketedPasteMode;
@@ -395,6 +411,8 @@ export class Session {
       notify: this.spec.notify,
       pending_notices: this.injector?.waiting ?? 0,
       notices_held_by: this.injector?.heldBy ?? null,
+      notices_waiting_for: this.injector?.waitingFor ?? null,
+      notices_told: this.injector?.toldIds ?? [],
       restart: this.spec.restart,
       restarts: this.restarts,
       attached: [...this.clients].map((c) => ({ id: c.key, read_only: c.readOnly, backlog: c.backlog, stalled: c.stalled })),

@@ -315,7 +315,7 @@ export class WsClient {
         this.window.sent(offset, offset, bytes.byteLength, true);
       },
       event: (e: AttachEvent) => {
-        if (sink.open) this.send(e.type === "exit" ? { type: "exit", code: e.code, signal: e.signal, restarting: e.restarting } : { type: "restarted", pid: e.pid });
+        if (sink.open) this.send(wsEvent(e));
       },
       end: (reason) => {
         if (!sink.open) return;
@@ -422,5 +422,19 @@ export class WsClient {
 
   private pushSession(name: string, s: Session | undefined): void {
     this.send({ type: "session", name, session: s ? sessionInfo(this.env.broker, s) : null });
+  }
+}
+
+/** An attach event as its maestro.v1 message (a browser draws the banner as an overlay). */
+function wsEvent(e: AttachEvent): WsServerMessage {
+  switch (e.type) {
+    case "exit":
+      return { type: "exit", code: e.code, signal: e.signal, restarting: e.restarting };
+    case "restarted":
+      return { type: "restarted", pid: e.pid };
+    case "banner":
+      return { type: "banner", text: e.text, ids: e.ids, priority: e.priority };
+    case "banner_clear":
+      return { type: "banner_clear" };
   }
 }

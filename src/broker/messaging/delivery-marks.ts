@@ -34,9 +34,8 @@ export class DeliveryMarks {
    * A new message was pushed live to these recipients: marked delivered in the background (the
    * send's reply does not wait for it).
    */
-  pushedNew(row: MessageRow, recipients: string[]): void {
+  pushedNew(row: MessageRow, recipients: string[], now: number): void {
     this.metrics.counters.deliveries += recipients.length;
-    const now = Date.now();
     void this.writer
       .write(() => {
         for (const r of recipients) this.store.messages.markDelivered(r, row.id, now, this.ackWait(row));

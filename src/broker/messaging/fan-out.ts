@@ -57,12 +57,14 @@ export class FanOut {
   /** Just committed: pushed to each recipient's subscribers, and marked delivered where one took it. */
   pushNew(row: MessageRow, recipients: string[]): void {
     const pushed: string[] = [];
+    // One clock read: the pushed view says the delivery time the store will keep.
+    const now = Date.now();
     for (const r of recipients) {
       if (!this.has(r)) continue;
-      const view = messageView(row, { recipient: r, status: "delivered", attempts: 1, delivered_at: Date.now(), read_at: null, acked_at: null, dead_reason: null });
+      const view = messageView(row, { recipient: r, status: "delivered", attempts: 1, delivered_at: now, read_at: null, acked_at: null, dead_reason: null });
       if (this.offer(r, view)) pushed.push(r);
     }
-    if (pushed.length > 0) this.marks.pushedNew(row, pushed);
+    if (pushed.length > 0) this.marks.pushedNew(row, pushed, now);
   }
 
   /**
