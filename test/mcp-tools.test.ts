@@ -189,8 +189,9 @@ describe("maestro mcp: tools", () => {
       const out = join(dir, "out.jsonl");
       // stdin stays open after the requests (the server exits when it closes); the session is removed below.
       await h.ok(["new", "insider", "--", "sh", "-c", `(cat ${dir}/in.jsonl; sleep 60) | env -u MAESTRO_TOKEN ${BIN} mcp > ${out}`]);
-      // Whole lines only: the reply to 3 may be read while it is still being written.
-      await waitFor(() => existsSync(out) && /"id":3\b[^\n]*\n/.test(readFileSync(out, "utf8")), 15_000);
+      // Both replies, whole lines only: they may come in either order, and a line may be half written.
+      const replied = (id: number) => new RegExp(`"id":${id}\\}\\n`).test(readFileSync(out, "utf8"));
+      await waitFor(() => existsSync(out) && replied(2) && replied(3), 15_000);
       await h.ok(["rm", "insider", "--force"]);
       const replies = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id?: number; result?: { structuredContent?: AgentInfo; tools?: { name: string }[] } });
       expect(replies.find((r) => r.id === 2)!.result!.structuredContent).toMatchObject({ name: "insider", kind: "session" });
