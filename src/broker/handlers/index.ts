@@ -11,6 +11,7 @@ import { rm } from "./rm.ts";
 import { shutdown } from "./shutdown.ts";
 import { backup } from "./backup.ts";
 import { status } from "./status.ts";
+import { directory } from "./directory.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
 import { ack } from "./ack.ts";
@@ -36,6 +37,7 @@ import { webRevoke, webShare, webStart, webStop, webToken } from "./web.ts";
 
 export const handlers: HandlerTable = {
   status,
+  directory,
   shutdown,
   backup,
   register,
