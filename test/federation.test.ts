@@ -68,6 +68,18 @@ describe("federation", () => {
     expect(r.code, r.stderr).toBe(0);
   }, 30_000);
 
+  test("groups may have remote members; name@<own host> is a local name", async () => {
+    await register(a, "carol");
+    await a.ok(["group", "add", "crew", "bob@beta", "carol"]);
+    expectFailure(await a.run(["group", "add", "crew", "nobody@beta"]), 3, /has no session or identity "nobody"/);
+    await a.ok(["send", "@crew", "crew call"]);
+    await a.ok(["send", "carol@alpha", "self-host alias"]);
+    await waitFor(async () => (await inboxOf(b, "bob")).some((m) => m.body === "crew call"));
+    const carol = (await inboxOf(a, "carol")).map((m) => m.body);
+    expect(carol).toEqual(expect.arrayContaining(["crew call", "self-host alias"]));
+    expect((await inboxOf(b, "bob")).filter((m) => m.body === "crew call")).toHaveLength(1);
+  }, 30_000);
+
   test("a recipient no host has: exit 3, nothing stored", async () => {
     const before = (JSON.parse(await a.ok(["status", "--json"])) as { messages: number }).messages;
     expectFailure(await a.run(["send", "nobody@beta", "x"]), 3, /host beta has no session or identity "nobody"/);

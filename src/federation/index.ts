@@ -180,7 +180,12 @@ class Federation implements FederationPort {
   private async watchDirectory(kv: KV): Promise<void> {
     try {
       const w = await kv.watch();
-      for await (const e of w) if (e.operation === "PUT") await this.dir.accept(e.string());
+      for await (const e of w) {
+        if (e.operation !== "PUT") continue;
+        const ok = await this.dir.accept(e.string());
+        // Someone overwrote our entry (without NATS permissions, anyone can): put ours back at once.
+        if (!ok && e.key === this.host) await this.publishEntry(true).catch((err) => this.fail(err));
+      }
     } catch (err) {
       this.fail(err);
     }
