@@ -19,6 +19,7 @@ import { loadHostKey, type HostKey } from "./host-key.ts";
 
 /** Outbox rows published per round; each round waits for JetStream's acks, then deletes them. */
 const BATCH = 256;
+const ACK_WAIT_NS = 5e9;
 /** How often this host's own directory entry is compared with what it last wrote. */
 const DIRECTORY_EVERY_MS = 1000;
 /** …and rewritten at least this often, so `at` tells a reader the host is alive. */
@@ -46,6 +47,7 @@ class Federation implements FederationPort {
   private dirTimer: ReturnType<typeof setInterval> | undefined;
   private lastEntry = "";
   private lastEntryAt = 0;
+  private ensuredAt = 0;
   private readonly counts = { published: 0, received: 0, duplicates: 0, refused: 0 };
 
   constructor(
@@ -96,33 +98,46 @@ class Federation implements FederationPort {
   }
 
   /** Stream, consumer, bucket: created if missing, identical config if present (idempotent). */
+  private async ensureObjects(): Promise<void> {
+    const nc = this.nc!;
+    const jsm = await jetstreamManager(nc);
+    try {
+      await jsm.streams.info(STREAM);
+    } catch {
+      // A 10-minute duplicate window: an outbox row published twice (its ack lost) is stored once.
+      await jsm.streams.add({ name: STREAM, subjects: [SUBJECTS], duplicate_window: 10 * 60 * 1e9 }).catch(async (err) => {
+        // Another host created it meanwhile.
+        await jsm.streams.info(STREAM).catch(() => Promise.reject(err));
+      });
+    }
+    // ack_wait 5 s: what a daemon killed mid-batch had pulled but not acked comes again that soon
+    // after it restarts (a commit takes milliseconds; a slow one redelivered is refused as seen).
+    const consumer = { durable_name: durableName(this.host), filter_subject: inSubject(this.host), ack_policy: AckPolicy.Explicit, ack_wait: ACK_WAIT_NS, max_ack_pending: 1024 };
+    await jsm.consumers.add(STREAM, consumer).catch(async (err) => {
+      // Exists with an older config: bring it up to date, or keep it as it is.
+      await jsm.consumers.update(STREAM, consumer.durable_name, { ack_wait: ACK_WAIT_NS, max_ack_pending: 1024 }).catch(() => jsm.consumers.info(STREAM, consumer.durable_name).catch(() => Promise.reject(err)));
+    });
+    this.kv = await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
+    this.ensuredAt = Date.now();
+  }
+
+  /** After failures: a server that lost its store (not a restart) gets its objects back. */
+  private reensure(): void {
+    if (!this.nc || Date.now() - this.ensuredAt < 5000) return;
+    this.ensuredAt = Date.now();
+    this.ensureObjects().catch((err) => this.fail(err));
+  }
+
   private async setUp(): Promise<void> {
     const nc = this.nc!;
     try {
-      const jsm = await jetstreamManager(nc);
-      try {
-        await jsm.streams.info(STREAM);
-      } catch {
-        // A 10-minute duplicate window: an outbox row published twice (its ack lost) is stored once.
-        await jsm.streams.add({ name: STREAM, subjects: [SUBJECTS], duplicate_window: 10 * 60 * 1e9 }).catch(async (err) => {
-          // Another host created it meanwhile.
-          await jsm.streams.info(STREAM).catch(() => Promise.reject(err));
-        });
-      }
-      await jsm.consumers.add(STREAM, {
-        durable_name: durableName(this.host),
-        filter_subject: inSubject(this.host),
-        ack_policy: AckPolicy.Explicit,
-        ack_wait: 30e9,
-        max_ack_pending: 1024,
-      });
+      await this.ensureObjects();
       this.js = jetstream(nc);
-      this.kv = await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
       await this.publishEntry(true);
       this.connected = true;
       this.lastError = null;
       this.dirTimer ??= setInterval(() => void this.publishEntry(false).catch((err) => this.fail(err)), DIRECTORY_EVERY_MS);
-      void this.watchDirectory(this.kv);
+      void this.watchDirectory(this.kv!);
       void this.consume();
       this.kick();
       this.broker.log.info(`federation: host ${this.host} connected to ${nc.getServer()}`);
@@ -244,6 +259,7 @@ class Federation implements FederationPort {
     }
     // NATS refused or went away: the rows stay and are tried again, in order, soon.
     if (failed && !this.closed) {
+      if (this.connected) this.reensure();
       if (this.retry === undefined) this.retry = setTimeout(() => ((this.retry = undefined), void this.drain()), 500);
     } else if (this.again) this.kick();
   }
@@ -314,6 +330,7 @@ class Federation implements FederationPort {
         for await (const m of msgs) void this.receive(m);
       } catch (err) {
         this.fail(err);
+        this.reensure();
       }
       if (!this.closed) await Bun.sleep(1000);
     }
