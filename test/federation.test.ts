@@ -56,6 +56,12 @@ describe("federation", () => {
     const r = await waiting;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("the answer");
+    // The answer is in the question's thread on alpha, as it is on beta.
+    const history = JSON.parse(await a.ok(["inbox", "operator", "--json", "--limit", "1000"])) as MessageView[];
+    const answer = history.find((m) => m.body === "the answer")!;
+    expect(answer.from).toBe("bob@beta");
+    const thread = JSON.parse(await a.ok(["thread", answer.id, "--json"])) as { body: string }[];
+    expect(thread.map((m) => m.body)).toEqual(["question?", "the answer"]);
     void sent;
   }, 30_000);
 
