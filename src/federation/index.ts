@@ -163,8 +163,10 @@ class Federation implements FederationPort {
   }
 
   private fail(err: unknown): void {
-    this.lastError = err instanceof Error ? err.message : String(err);
-    if (!this.closed) this.broker.log.warn(`federation: ${this.lastError}`);
+    const msg = err instanceof Error ? err.message : String(err);
+    // Retries run every half second while NATS is away: log a failure once, not each time.
+    if (!this.closed && msg !== this.lastError) this.broker.log.warn(`federation: ${msg}`);
+    this.lastError = msg;
   }
 
   // --- the directory -------------------------------------------------------------------------
@@ -181,7 +183,7 @@ class Federation implements FederationPort {
   }
 
   private async publishEntry(force: boolean): Promise<void> {
-    if (!this.kv) return;
+    if (!this.kv || (!force && !this.connected)) return;
     const e = this.ownEntry();
     const same = JSON.stringify({ ...e, at: 0 });
     if (!force && same === this.lastEntry && Date.now() - this.lastEntryAt < DIRECTORY_REFRESH_MS) return;
@@ -340,7 +342,9 @@ class Federation implements FederationPort {
   private async receive(m: JsMsg): Promise<void> {
     const parsed = parseEnvelope(m.data);
     const from = typeof parsed === "string" ? "?" : parsed.from;
+    let settled = false;
     const refuse = (why: string) => {
+      settled = true;
       this.counts.refused++;
       this.broker.audit.record(`host:${from}`, "federation.receive", m.subject, "denied", why);
       m.term();
@@ -371,7 +375,7 @@ class Federation implements FederationPort {
       m.nak(1000);
       return;
     }
-    m.ack();
+    if (!settled) m.ack();
   }
 
   private async receiveMessage(host: string, b: MessageBody, refuse: (why: string) => void): Promise<void> {
