@@ -16,7 +16,7 @@ beforeAll(async () => {
   nats = new NatsServer();
   await nats.start();
   a = new TestHome({ config: fedConfig(nats.url, "alpha") });
-  b = new TestHome({ config: fedConfig(nats.url, "beta") });
+  b = new TestHome({ config: fedConfig(nats.url, "beta", 'remote_control = ["alpha"]') });
   await a.start();
   await b.start();
   bobToken = await register(b, "bob");
@@ -84,6 +84,23 @@ describe("federation", () => {
     const carol = (await inboxOf(a, "carol")).map((m) => m.body);
     expect(carol).toEqual(expect.arrayContaining(["crew call", "self-host alias"]));
     expect((await inboxOf(b, "bob")).filter((m) => m.body === "crew call")).toHaveLength(1);
+  }, 30_000);
+
+  test("peek, type and kill on name@host; refused unless the target allows the host, and only for its operator", async () => {
+    await b.ok(["new", "w3", "--", "cat"]);
+    await a.ok(["type", "w3@beta", "remote hello", "--enter"]);
+    await waitFor(async () => (await a.ok(["peek", "w3@beta"])).includes("remote hello"));
+    // alpha does not list beta in remote_control.
+    await a.ok(["new", "wa", "--", "cat"]);
+    expectFailure(await b.run(["peek", "wa@alpha"]), 6, /host beta may not control sessions on alpha/);
+    const agent = await register(a, "dave");
+    expectFailure(await a.run(["peek", "w3@beta"], as(agent)), 6);
+    expectFailure(await a.run(["peek", "nope@beta"]), 3, /beta: /);
+    const k = await a.run(["kill", "w3@beta"]);
+    expect(k.code, k.stderr).toBe(0);
+    const audit = JSON.parse(await b.ok(["audit", "--json", "--limit", "500"])) as { actor: string; action: string; outcome: string }[];
+    expect(audit.some((r) => r.actor === "operator@alpha" && r.action === "session.kill" && r.outcome === "ok")).toBe(true);
+    expect(audit.some((r) => r.actor === "operator@alpha" && r.action === "remote.type" && r.outcome === "ok")).toBe(true);
   }, 30_000);
 
   test("a recipient no host has: exit 3, nothing stored", async () => {

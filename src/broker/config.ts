@@ -117,6 +117,8 @@ export interface FederationConfig {
   tls_key: string;
   /** An envelope signed this far from when JetStream stored it is a replay, and refused. */
   clock_window_ms: number;
+  /** Hosts whose operator may peek, type into and kill this host's sessions; none by default. */
+  remote_control: string[];
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -189,6 +191,7 @@ export const DEFAULT_CONFIG: Config = {
     tls_cert: "",
     tls_key: "",
     clock_window_ms: 5 * 60_000,
+    remote_control: [],
   },
 };
 
@@ -263,7 +266,7 @@ function checkFederation(f: FederationConfig, file: string): void {
   const bad = (msg: string): never => {
     throw new MaestroError("usage", `config ${file}: ${msg}`);
   };
-  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && v !== "");
+  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
   if (f.nats === "") {
     if (set.length > 0) bad(`"federation.${set[0]![0]}" is set but "federation.nats" is not: give the NATS server, e.g. nats = "nats://127.0.0.1:4222"`);
     return;
@@ -285,6 +288,7 @@ function checkFederation(f: FederationConfig, file: string): void {
       bad(`"federation.${key}": cannot read ${f[key]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
+  for (const h of f.remote_control) if (!HOST_RE.test(h)) bad(`"federation.remote_control": "${h}" is not a host name (a-z 0-9 _ -)`);
   if (!Number.isInteger(f.clock_window_ms) || f.clock_window_ms < 1000) bad(`"federation.clock_window_ms" must be an integer of at least 1000`);
 }
 

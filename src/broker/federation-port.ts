@@ -3,6 +3,7 @@
  * set). Messaging sees only this: a directory to check `name@host` against, and a kick after a
  * commit that left something in the outbox.
  */
+import type { Identity } from "../protocol/messages.ts";
 import type { DirectoryHost, FederationStatus } from "../protocol/results.ts";
 
 export type RemoteLookup = "ok" | "no-host" | "no-name";
@@ -15,5 +16,7 @@ export interface FederationPort {
   kick(): void;
   status(): FederationStatus;
   directory(): DirectoryHost[];
+  /** peek / type / kill on a session of another host (NATS request/reply), as `caller`. */
+  control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown>;
   close(): Promise<void>;
 }

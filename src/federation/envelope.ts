@@ -45,11 +45,22 @@ const receiptBody = z
   })
   .strict();
 
+const nonce = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+const controlBody = z
+  .object({ nonce, op: z.enum(["peek", "type", "kill"]), caller: bareName, args: z.record(z.string(), z.unknown()) })
+  .strict();
+const controlReplyBody = z
+  .object({ nonce, ok: z.boolean(), result: z.unknown().optional(), error: z.object({ code: z.string().max(64), message: z.string().max(4096) }).strict().optional() })
+  .strict();
+
 const common = { v: z.literal(1), from: host, to: host, at: z.number().int() };
 const envelope = z.discriminatedUnion("kind", [
   z.object({ ...common, kind: z.literal("message"), body: messageBody }).strict(),
   z.object({ ...common, kind: z.literal("receipt"), body: receiptBody }).strict(),
+  z.object({ ...common, kind: z.literal("control"), body: controlBody }).strict(),
+  z.object({ ...common, kind: z.literal("control-reply"), body: controlReplyBody }).strict(),
 ]);
+export const controlSubject = (host: string) => `maestro.fed.control.${host}`;
 
 export type Envelope = z.infer<typeof envelope>;
 export type MessageBody = z.infer<typeof messageBody>;

@@ -16,6 +16,9 @@ import type { DirectoryHost, FederationStatus } from "../protocol/results.ts";
 import { Directory, type DirectoryEntry } from "./directory.ts";
 import { DIRECTORY_BUCKET, durableName, inSubject, parseEnvelope, seal, SIG_HEADER, STREAM, SUBJECTS, verifySig, type Envelope, type MessageBody, type Ref } from "./envelope.ts";
 import { loadHostKey, type HostKey } from "./host-key.ts";
+import { RemoteControl } from "./control.ts";
+import { MaestroError } from "../protocol/errors.ts";
+import type { Identity } from "../protocol/messages.ts";
 
 /** Outbox rows published per round; each round waits for JetStream's acks, then deletes them. */
 const BATCH = 256;
@@ -35,6 +38,7 @@ export async function startFederation(broker: Broker): Promise<FederationPort> {
 class Federation implements FederationPort {
   readonly host: string;
   private readonly dir: Directory;
+  private readonly remote: RemoteControl;
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private kv: KV | undefined;
@@ -56,6 +60,7 @@ class Federation implements FederationPort {
   ) {
     this.host = broker.config.federation.host;
     this.dir = new Directory({ host: this.host, key: key.publicKey }, broker.store, broker.router.writer, broker.audit);
+    this.remote = new RemoteControl(broker, this.host, key, this.dir);
   }
 
   start(): void {
@@ -139,6 +144,7 @@ class Federation implements FederationPort {
       this.dirTimer ??= setInterval(() => void this.publishEntry(false).catch((err) => this.fail(err)), DIRECTORY_EVERY_MS);
       void this.watchDirectory(this.kv!);
       void this.consume();
+      this.remote.serve(nc);
       this.kick();
       this.broker.log.info(`federation: host ${this.host} connected to ${nc.getServer()}`);
     } catch (err) {
@@ -368,7 +374,8 @@ class Federation implements FederationPort {
     if (Math.abs(stored - env.at) > window) return refuse(`replayed or clock skewed: signed ${Math.round((stored - env.at) / 1000)} s before JetStream stored it (window ${window / 1000} s)`);
     try {
       if (env.kind === "message") await this.receiveMessage(env.from, env.body, refuse);
-      else await this.receiveReceipt(env.from, env.body, refuse);
+      else if (env.kind === "receipt") await this.receiveReceipt(env.from, env.body, refuse);
+      else return refuse(`a ${env.kind} envelope in the stream`);
     } catch (err) {
       // Not committed (disk full, store closing): no ack, so JetStream redelivers it.
       this.fail(err);
@@ -425,6 +432,13 @@ class Federation implements FederationPort {
       b.states.map((s) => ({ recipient: `${s.name}@${host}`, status: s.status, at: s.at })),
     );
     if (unknown.length > 0) this.broker.audit.record(`host:${host}`, "federation.receive", String(b.id), "denied", `receipt for ${unknown.join(",")}: not recipients of that message`);
+  }
+
+  control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown> {
+    if (!this.nc || !this.connected) {
+      return Promise.reject(new MaestroError("unavailable", "federation: not connected to NATS; try again when `maestro status` shows connected"));
+    }
+    return this.remote.call(this.nc, host, op, args, caller);
   }
 
   status(): FederationStatus {

@@ -1,5 +1,6 @@
 /** The dispatch table: one entry per request type, one file per handler. */
 import type { HandlerTable } from "../types.ts";
+import { remoteAware } from "./remote.ts";
 import { attach } from "./attach.ts";
 import { kill } from "./kill.ts";
 import { ls } from "./ls.ts";
@@ -46,10 +47,10 @@ export const handlers: HandlerTable = {
   ls,
   attach,
   resize,
-  kill,
+  kill: remoteAware("kill", kill),
   rm,
-  type,
-  peek,
+  type: remoteAware("type", type),
+  peek: remoteAware("peek", peek),
   wait,
   send,
   reply,
