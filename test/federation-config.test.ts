@@ -43,6 +43,7 @@ describe("[federation] config", () => {
     expect(refused(`[federation]\nnats = "nats://x:1"\ntoken = "t"\nuser = "u"\npassword = "p"`)).toMatch(/one way to authenticate/);
     expect(refused(`[federation]\nnats = "nats://x:1"\ncreds = "/nonexistent/x.creds"`)).toMatch(/"federation.creds": cannot read \/nonexistent\/x.creds: ENOENT/);
     expect(refused(`[federation]\nnats = "nats://x:1"\ntls_cert = "/etc/hostname"`)).toMatch(/tls_cert" and "federation.tls_key" go together/);
+    expect(refused(`[federation]\nnats = "nats://x:1"\nremote_control = ["Lap.top"]`)).toMatch(/"federation.remote_control": "Lap.top" is not a host name/);
     expect(refused(`[federation]\nnats = "nats://x:1"\nbogus = 1`)).toMatch(/unknown key "federation.bogus"/);
     expect(load(`[federation]\nnats = "nats://a:1, tls://b:2"\nhost = "build-box_1"\ntoken = "t"`).federation.host).toBe("build-box_1");
   });
