@@ -3,6 +3,7 @@
  * refused at start-up with the key named, rather than silently ignored.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { parse, TomlError } from "smol-toml";
 import { MaestroError } from "../protocol/errors.ts";
 import type { InjectConfig } from "../pty/injector.ts";
@@ -100,6 +101,27 @@ export interface Config {
     /** How often expiry and redelivery are checked. */
     sweep_ms: number;
   };
+  /** Several hosts through NATS JetStream (SPEC §12, docs/federation.md); off while `nats` is "". */
+  federation: FederationConfig;
+}
+
+export interface FederationConfig {
+  /** "nats://host:4222" (several, comma-separated); "" = federation off. */
+  nats: string;
+  /** This daemon's name in `name@host` addresses; "" = the machine's hostname. */
+  host: string;
+  user: string;
+  password: string;
+  token: string;
+  /** A NATS .creds file (JWT + nkey seed). */
+  creds: string;
+  tls_ca: string;
+  tls_cert: string;
+  tls_key: string;
+  /** An envelope signed this far from when JetStream stored it is a replay, and refused. */
+  clock_window_ms: number;
+  /** Hosts whose operator may peek, type into and kill this host's sessions; none by default. */
+  remote_control: string[];
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -166,6 +188,19 @@ export const DEFAULT_CONFIG: Config = {
     idempotency_window_ms: 10 * 60_000,
     sweep_ms: 1000,
   },
+  federation: {
+    nats: "",
+    host: "",
+    user: "",
+    password: "",
+    token: "",
+    creds: "",
+    tls_ca: "",
+    tls_cert: "",
+    tls_key: "",
+    clock_window_ms: 5 * 60_000,
+    remote_control: [],
+  },
 };
 
 export function loadConfig(path: string): Config {
@@ -190,6 +225,7 @@ export function loadConfig(path: string): Config {
   if (policy !== undefined) config.policy = parsePolicy(policy, path);
   if (config.metrics.listen) checkMetricsListen(config.metrics.listen, config.metrics.token);
   if (config.web.listen) checkWebListen(config.web.listen, config.web, path);
+  checkFederation(config.federation, path);
   return check(config, path);
 }
 
@@ -232,6 +268,45 @@ function check(config: Config, file: string): Config {
     bad(`"sessions.detach_key": ${(err as Error).message}`);
   }
   return config;
+}
+
+/** A host name is one NATS subject token and one KV key: lower-case letters, digits, - and _. */
+export const HOST_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The machine's hostname as a host name: lower-cased, its domain dropped, odd characters as "-". */
+export function defaultHost(): string {
+  const h = hostname().split(".")[0]!.toLowerCase().replace(/[^a-z0-9_-]/g, "-").replace(/^[^a-z0-9]+/, "");
+  return (h || "host").slice(0, 63);
+}
+
+function checkFederation(f: FederationConfig, file: string): void {
+  const bad = (msg: string): never => {
+    throw new MaestroError("usage", `config ${file}: ${msg}`);
+  };
+  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
+  if (f.nats === "") {
+    if (set.length > 0) bad(`"federation.${set[0]![0]}" is set but "federation.nats" is not: give the NATS server, e.g. nats = "nats://127.0.0.1:4222"`);
+    return;
+  }
+  for (const url of f.nats.split(",")) {
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url.trim())) bad(`"federation.nats": "${url.trim()}" is not a NATS address; use nats://host:port (or tls://host:port), comma-separated for several`);
+  }
+  if (f.host === "") f.host = defaultHost();
+  else if (!HOST_RE.test(f.host)) bad(`"federation.host": "${f.host}" must be 1–63 of a-z 0-9 _ - (it is one NATS subject token), starting with a letter or digit`);
+  if ((f.user === "") !== (f.password === "")) bad(`"federation.user" and "federation.password" go together: set both or neither`);
+  const ways = [f.user !== "" && "user/password", f.token !== "" && "token", f.creds !== "" && "creds"].filter(Boolean);
+  if (ways.length > 1) bad(`federation: use one way to authenticate to NATS, not ${ways.join(" and ")}`);
+  if ((f.tls_cert === "") !== (f.tls_key === "")) bad(`"federation.tls_cert" and "federation.tls_key" go together: set both or neither`);
+  for (const key of ["creds", "tls_ca", "tls_cert", "tls_key"] as const) {
+    if (f[key] === "") continue;
+    try {
+      readFileSync(f[key]);
+    } catch (err) {
+      bad(`"federation.${key}": cannot read ${f[key]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  for (const h of f.remote_control) if (!HOST_RE.test(h)) bad(`"federation.remote_control": "${h}" is not a host name (a-z 0-9 _ -)`);
+  if (!Number.isInteger(f.clock_window_ms) || f.clock_window_ms < 1000) bad(`"federation.clock_window_ms" must be an integer of at least 1000`);
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

@@ -103,6 +103,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     sessionOfProcess: (pid, ago) => sessions.sessionOfProcess(pid, ago),
     pinning,
     web: { gateway: undefined },
+    federation: undefined,
     lastSeen,
     register: (c) => {
       clients.add(c);
@@ -127,6 +128,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         } catch {
           // already gone
         }
+        await broker.federation?.close().catch((err) => log.error("closing federation", err));
         router.close();
         await store.close().catch((err) => log.error("closing the store", err));
         lock.release();
@@ -137,6 +139,13 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     },
   };
 
+  // [federation] set: NATS client code is loaded only then. Connecting never blocks start-up:
+  // while NATS is away, remote sends wait in the outbox.
+  if (config.federation.nats) {
+    const { startFederation } = await import("../federation/index.ts");
+    broker.federation = await startFederation(broker);
+    router.federate(broker.federation);
+  }
   const server = listen(broker, handlers);
   const http = config.metrics.listen ? serveMetrics(config.metrics.listen, config.metrics.token, () => metricsText(broker)) : undefined;
   // `[web] listen` set: listen from start-up. A busy port must not keep the daemon (and every

@@ -3,6 +3,7 @@
  * property increment on the hot path; everything that needs a query (messages by state) is read
  * only when metrics are asked for.
  */
+import type { FederationStatus } from "../protocol/results.ts";
 
 /** Upper bounds, in seconds, of the send-latency buckets (commit included). */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -54,6 +55,8 @@ export interface Gauges {
   sessionsByState: Record<string, number>;
   attachedClients: number;
   pendingWaits: number;
+  /** Present while `[federation]` is on. */
+  federation?: FederationStatus | undefined;
 }
 
 /** The whole exposition: counters, gauges read now, and the latency histogram. */
@@ -82,6 +85,18 @@ export function renderMetrics(m: Metrics, g: Gauges): string {
   metric("maestro_pending_waits", "gauge", "`send --wait` calls blocked in the daemon.", [["", g.pendingWaits]]);
   metric("maestro_messages", "gauge", "Deliveries by state (one per recipient of a message).", Object.entries(g.messagesByState).map(([s, n]) => [`{state="${s}"}`, n]));
   metric("maestro_sessions", "gauge", "Terminal sessions by state.", Object.entries(g.sessionsByState).map(([s, n]) => [`{state="${s}"}`, n]));
+  const f = g.federation;
+  if (f) {
+    metric("maestro_federation_connected", "gauge", "1 while the daemon is connected to NATS with its stream, consumer and directory set up.", [["", f.connected ? 1 : 0]]);
+    metric("maestro_federation_outbox", "gauge", "Messages and receipts committed here that JetStream has not stored yet.", [["", f.outbox]]);
+    metric("maestro_federation_hosts", "gauge", "Hosts in the federation directory, this one included.", [["", f.hosts]]);
+    metric("maestro_federation_envelopes_total", "counter", "Envelopes published, received (committed), dropped as duplicates, and refused (bad signature, unknown host, replay, spoofed sender).", [
+      ['{event="published"}', f.published],
+      ['{event="received"}', f.received],
+      ['{event="duplicate"}', f.duplicates],
+      ['{event="refused"}', f.refused],
+    ]);
+  }
   out.push(m.sendLatency.render("maestro_send_duration_seconds", "Time from a send request to its durable commit."));
   return `${out.join("\n")}\n`;
 }

@@ -7,6 +7,7 @@ import type { Sessions } from "../pty/registry.ts";
 import type { Audit } from "./audit.ts";
 import type { BlobStore } from "./blobs.ts";
 import type { Config } from "./config.ts";
+import type { FederationPort } from "./federation-port.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Router } from "./messaging/router.ts";
 import type { Store } from "./store/index.ts";
@@ -39,6 +40,8 @@ export interface Broker {
   readonly pinning: boolean;
   /** The web gateway while it listens (src/web/, loaded only then: broker/web.ts). */
   readonly web: { gateway: WebGateway | undefined };
+  /** Federation through NATS while `[federation] nats` is set (src/federation/, loaded only then). */
+  federation: FederationPort | undefined;
   /** Stops the daemon cleanly after the current tick. */
   shutdown(reason: string): void;
 }

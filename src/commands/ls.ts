@@ -12,8 +12,10 @@ export default defineVerb({
   },
   args: {
     json: { type: "boolean", description: "Print a JSON array of session objects" },
+    "all-hosts": { type: "boolean", description: "Every host's sessions and identities, from the federation directory ([federation])" },
   },
   async run({ args }) {
+    if (args["all-hosts"]) return allHosts(Boolean(args.json));
     const list = await ask("ls", {});
     if (args.json) return printJson(list);
     if (list.length === 0) {
@@ -28,6 +30,15 @@ export default defineVerb({
     out(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
   },
 });
+
+async function allHosts(json: boolean): Promise<void> {
+  const dir = await ask("directory", {});
+  if (json) return printJson(dir);
+  const rows = [["NAME", "KIND", "PRESENCE", "HOST KEY", "UPDATED"]];
+  for (const h of dir.hosts) for (const n of h.names) rows.push([`${n.name}@${h.host}`, n.kind, n.presence, h.key, ago(h.at)]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  out(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
+}
 
 function notices(s: SessionInfo): string {
   if (s.notify !== "inject") return "-";

@@ -26,6 +26,13 @@ export default defineVerb({
       ["sessions", s.sessions],
       ["messages", s.messages],
       ["unread", `${s.unread} for ${s.identity}`],
+      ...(s.federation
+        ? ([
+            ["federation", `host ${s.federation.host}, ${s.federation.connected ? "connected" : "not connected"} to ${s.federation.nats}, ${s.federation.hosts} hosts`],
+            ["outbox", `${s.federation.outbox} waiting for NATS`],
+            ["last error", s.federation.last_error ?? "none"],
+          ] as [string, string][])
+        : []),
     ]);
   },
 });

@@ -38,7 +38,7 @@ export const REQUESTS = {
     section: "daemon",
     args: F.none(),
     access: anyone,
-    result: "`{version, protocol, pid, started_at, uptime_s, home, socket, db: {path, bytes}, connections, sessions, messages, identity, unread}`: `identity` is who asked, `unread` their unread count (the one `inbox --unread` lists)",
+    result: "`{version, protocol, pid, started_at, uptime_s, home, socket, db: {path, bytes}, connections, sessions, messages, identity, unread}`: `identity` is who asked, `unread` their unread count (the one `inbox --unread` lists); with `[federation]`, `federation: {host, nats, connected, outbox, last_error, hosts, published, received, duplicates, refused}`",
   }),
   shutdown: spec({
     section: "daemon",
@@ -239,6 +239,12 @@ export const REQUESTS = {
     access: anyone,
     result: '`SessionInfo[]`: `{name, command, pid, state: "running" | "exited", exit_code, signal, clients, cols, rows, created_at, last_activity, activity: "idle" | "busy" | null, via (as in `agents`), unread, notify, pending_notices, notices_held_by: string | null, notices_waiting_for: string | null, notices_told: string[], restart, restarts, attached: [{id, read_only, backlog, stalled}]}`',
   }),
+  directory: spec({
+    section: "sessions",
+    args: F.none(),
+    access: anyone,
+    result: "`{host, hosts: DirectoryHost[]}`: every host of the federation directory, `{host, at, key, names: [{name, kind, presence}]}` (`ls --all-hosts`); `not_found` when federation is off",
+  }),
   attach: spec({
     section: "sessions",
     args: obj({
@@ -306,6 +312,7 @@ export const REQUESTS = {
 /** What each request answers. */
 interface Results {
   status: R.StatusResult;
+  directory: { host: string; hosts: R.DirectoryHost[] };
   shutdown: R.ShutdownResult;
   backup: R.BackupResult;
   register: R.RegisterResult;

@@ -19,6 +19,7 @@ export interface StatusResult {
   /** Who asked, and how many messages wait unread for them (the same count `inbox --unread` lists). */
   identity: string;
   unread: number;
+  federation?: FederationStatus;
 }
 
 /** What `backup` wrote: an archive (src/protocol/backup-manifest.ts) of the store, its attachments and config. */
@@ -255,4 +256,37 @@ export interface WebShareResult {
   session: string;
   read_only: boolean;
   expires_at: string;
+}
+
+/** `status`'s federation part (SPEC §12): present only when `[federation] nats` is set. */
+export interface FederationStatus {
+  host: string;
+  nats: string;
+  connected: boolean;
+  /** Messages and receipts committed here and not yet stored by JetStream. */
+  outbox: number;
+  last_error: string | null;
+  /** Hosts in the directory, this one included. */
+  hosts: number;
+  published: number;
+  received: number;
+  duplicates: number;
+  refused: number;
+}
+
+/** One host's entry in the federation directory (the KV bucket), as `ls --all-hosts` shows it. */
+export interface DirectoryHost {
+  host: string;
+  /** When that host last wrote its entry. */
+  at: string;
+  /** The first 16 hex digits of a SHA-256 of its Ed25519 public key. */
+  key: string;
+  names: DirectoryName[];
+}
+
+export interface DirectoryName {
+  name: string;
+  kind: "operator" | "agent" | "session";
+  /** online: a connection is open as it (a session: its program runs); offline otherwise. */
+  presence: "online" | "offline";
 }

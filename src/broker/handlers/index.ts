@@ -1,5 +1,6 @@
 /** The dispatch table: one entry per request type, one file per handler. */
 import type { HandlerTable } from "../types.ts";
+import { remoteAware } from "./remote.ts";
 import { attach } from "./attach.ts";
 import { kill } from "./kill.ts";
 import { ls } from "./ls.ts";
@@ -11,6 +12,7 @@ import { rm } from "./rm.ts";
 import { shutdown } from "./shutdown.ts";
 import { backup } from "./backup.ts";
 import { status } from "./status.ts";
+import { directory } from "./directory.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
 import { ack } from "./ack.ts";
@@ -38,6 +40,7 @@ import { delivered } from "./delivered.ts";
 
 export const handlers: HandlerTable = {
   status,
+  directory,
   shutdown,
   backup,
   register,
@@ -48,10 +51,10 @@ export const handlers: HandlerTable = {
   ls,
   attach,
   resize,
-  kill,
+  kill: remoteAware("kill", kill),
   rm,
-  type,
-  peek,
+  type: remoteAware("type", type),
+  peek: remoteAware("peek", peek),
   wait,
   send,
   reply,

@@ -15,6 +15,7 @@ export function metricsText(broker: Broker): string {
     sessionsByState,
     attachedClients,
     pendingWaits: broker.router.pendingWaits,
+    federation: broker.federation?.status(),
   });
 }
 

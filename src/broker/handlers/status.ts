@@ -15,4 +15,5 @@ export const status: Handler<"status"> = ({ broker, client }) => ({
   messages: broker.store.messages.count(),
   identity: client.identity.name,
   unread: broker.store.messages.unreadCount(client.identity.name, Date.now()),
+  ...(broker.federation ? { federation: broker.federation.status() } : {}),
 });

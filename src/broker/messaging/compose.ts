@@ -13,6 +13,9 @@ import type { Store } from "../store/index.ts";
 import type { MessageRow } from "../store/messages.ts";
 import { BlobStore } from "../blobs.ts";
 import type { CheckedArgs } from "../../protocol/requests.ts";
+import { splitAddress } from "../../protocol/address.ts";
+import { HOST_RE } from "../config.ts";
+import type { FederationPort } from "../federation-port.ts";
 
 export interface Draft {
   row: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
@@ -25,10 +28,10 @@ export interface Draft {
 const TYPE_RE = /^[a-z][a-z0-9_-]{0,31}$/;
 const META_KEY_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-export function compose(store: Store, config: Config, sender: Identity, args: CheckedArgs<"send">, now: number): Draft {
+export function compose(store: Store, config: Config, sender: Identity, args: CheckedArgs<"send">, now: number, remote?: FederationPort): Draft {
   const to = args.to;
   if (to.length === 0) throw new MaestroError("usage", "send: name a recipient: an identity, @group or *");
-  const recipients = resolveRecipients(store, sender.name, to);
+  const recipients = resolveRecipients(store, sender.name, to, remote);
 
   const subject = args.subject ?? "";
   const body = args.body ?? "";
@@ -104,7 +107,7 @@ function contentHash(to: string[], row: Draft["row"], ttl: number | undefined): 
 }
 
 /** Names must be identities; @group expands to its members; * is everyone current but the sender. */
-export function resolveRecipients(store: Store, sender: string, exprs: string[]): string[] {
+export function resolveRecipients(store: Store, sender: string, exprs: string[], remote?: FederationPort): string[] {
   const out = new Set<string>();
   for (const expr of exprs) {
     if (expr === "*") {
@@ -114,17 +117,35 @@ export function resolveRecipients(store: Store, sender: string, exprs: string[])
       const group = checkName(expr.slice(1), "group name");
       const members = store.messages.groupMembers(group);
       if (members.length === 0) throw new MaestroError("not_found", `no group @${group} (or it has no members): see \`maestro group ls\``);
-      for (const m of members) if (m !== sender) out.add(m);
+      for (const m of members) if (m !== sender) out.add(checkRecipient(store, m, remote));
     } else {
-      const name = checkName(expr, "recipient");
-      if (!store.identities.get(name)) {
-        throw new MaestroError("not_found", `unknown recipient "${name}": no session or registered identity has that name (see \`maestro ls\`)`);
-      }
-      out.add(name);
+      out.add(checkRecipient(store, expr, remote));
     }
   }
   if (out.size === 0) throw new MaestroError("not_found", "send: no recipients left (a group of only yourself, or * with no one else)");
   return [...out];
+}
+
+/**
+ * A name or `name@host` that exists somewhere: a local identity, or a name the federation
+ * directory lists for that host. Returns it as stored: bare when local (`name@<this host>` too).
+ */
+export function checkRecipient(store: Store, expr: string, remote: FederationPort | undefined): string {
+  const addr = splitAddress(expr);
+  if (addr && addr.host !== remote?.host) {
+    const name = checkName(addr.name, "recipient");
+    if (!remote) throw new MaestroError("not_found", `unknown recipient "${expr}": federation is off here (set [federation] nats in config.toml to reach other hosts)`);
+    if (!HOST_RE.test(addr.host)) throw new MaestroError("usage", `invalid host in "${expr}": a host name is a-z 0-9 _ -`);
+    const found = remote.lookup(name, addr.host);
+    if (found === "no-host") throw new MaestroError("not_found", `unknown recipient "${expr}": no host "${addr.host}" in the federation directory (see \`maestro ls --all-hosts\`)`);
+    if (found === "no-name") throw new MaestroError("not_found", `unknown recipient "${expr}": host ${addr.host} has no session or identity "${name}" (see \`maestro ls --all-hosts\`)`);
+    return `${name}@${addr.host}`;
+  }
+  const name = checkName(addr ? addr.name : expr, "recipient");
+  if (!store.identities.get(name)) {
+    throw new MaestroError("not_found", `unknown recipient "${name}": no session or registered identity has that name (see \`maestro ls\`)`);
+  }
+  return name;
 }
 
 /**

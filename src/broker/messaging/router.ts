@@ -16,7 +16,8 @@ import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/index.ts";
-import type { InboxRow } from "../store/messages.ts";
+import type { InboxRow, MessageRow } from "../store/messages.ts";
+import type { FederationPort } from "../federation-port.ts";
 import type { CheckedArgs } from "../../protocol/requests.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
 import { FanOut, type Subscriber } from "./fan-out.ts";
@@ -39,7 +40,7 @@ export class Router {
   private readonly sweep: TtlAckSweep;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     config: Config,
     blobs: BlobStore,
     log: ConsolaInstance,
@@ -69,6 +70,37 @@ export class Router {
       if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);
     }
     return outcome;
+  }
+
+  /** Federation started: `name@host` recipients resolve through it, and changes kick its outbox. */
+  federate(port: FederationPort): void {
+    this.commit.remote = port;
+    this.waiters.onChange = () => port.kick();
+  }
+
+  /** A message from another host, already verified: commit, then push like a local send. */
+  async receive(draft: Parameters<SendCommit["commitInbound"]>[0], recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
+    const row = await this.commit.commitInbound(draft, recipients, origin);
+    if (row) {
+      this.fanOut.pushNew(row, recipients);
+      if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);
+    }
+    return row;
+  }
+
+  /** Delivery states another host reported for its recipients of our message `id`: forward only. */
+  async applyReceipt(id: number, states: { recipient: string; status: string; at: number }[]): Promise<{ applied: number; unknown: string[] }> {
+    const unknown: string[] = [];
+    let applied = 0;
+    await this.writer.write(() => {
+      for (const s of states) {
+        const r = this.store.federation.applyReceipt(s.recipient, id, s.status, s.at);
+        if (r === undefined) unknown.push(s.recipient);
+        else if (r) applied++;
+      }
+    });
+    if (applied > 0) this.waiters.changed(id);
+    return { applied, unknown };
   }
 
   subscribe(name: string, sub: Subscriber): () => void {

@@ -14,6 +14,8 @@ import type { Store } from "../store/index.ts";
 import type { MessageRow } from "../store/messages.ts";
 import type { CheckedArgs } from "../../protocol/requests.ts";
 import { compose } from "./compose.ts";
+import { splitAddress } from "../../protocol/address.ts";
+import type { FederationPort } from "../federation-port.ts";
 import type { Writer } from "./writer.ts";
 
 export interface SendOutcome {
@@ -32,6 +34,8 @@ export class SendCommit {
   private readonly policy: Policy;
   private readonly limiter: RateLimiter;
   private last: number;
+  /** Set once federation has started: `name@host` recipients are checked against its directory. */
+  remote: FederationPort | undefined;
 
   constructor(
     private readonly store: Store,
@@ -52,7 +56,11 @@ export class SendCommit {
 
   async commit(sender: Identity, args: CheckedArgs<"send">): Promise<Committed> {
     const now = Date.now();
-    const draft = compose(this.store, this.config, sender, args, now);
+    const draft = compose(this.store, this.config, sender, args, now, this.remote);
+    const hosts = remoteHosts(draft.recipients);
+    if (hosts.length > 0 && draft.files.length > 0) {
+      throw new MaestroError("usage", "send: attachments are not carried to other hosts yet; send the file to a local recipient, or its path or URL in the body");
+    }
     for (const r of draft.recipients) this.policy.check(sender.name, r);
     if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
     // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
@@ -73,15 +81,44 @@ export class SendCommit {
       const id = (this.last = Math.max(Date.now() * 1024, this.last + 1));
       const row: MessageRow = { ...draft.row, id, thread_id: draft.row.thread_id ?? id };
       this.store.messages.insert(row, draft.recipients, draft.contentHash);
+      // In the same commit: a message to another host is never durable here without its outbox row.
+      for (const h of hosts) this.store.federation.enqueue("message", id, h, now);
       return { row, id };
     });
     if (!committed.row) {
       const first = this.store.messages.get(committed.id)!;
       return { outcome: { id: formatId(first.id), recipients: JSON.parse(first.recipients) as string[], duplicate: true }, row: undefined };
     }
+    if (hosts.length > 0) this.remote?.kick();
     if (this.audit.listening) {
       this.audit.publish({ kind: "message", at: new Date(now).toISOString(), event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
     }
     return { outcome: { id: formatId(committed.id), recipients: draft.recipients, duplicate: false }, row: committed.row };
   }
+
+  /**
+   * A message another host sent: committed with its own id here and the origin's id in
+   * fed_inbound, in one transaction. Undefined when that origin id was committed before (a
+   * redelivery or a duplicate publish): nothing is stored twice.
+   */
+  async commitInbound(draft: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null }, recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
+    return this.writer.write(() => {
+      if (this.store.federation.inbound(origin.host, origin.id) !== undefined) return undefined;
+      const id = (this.last = Math.max(Date.now() * 1024, this.last + 1));
+      const row: MessageRow = { ...draft, id, thread_id: draft.thread_id ?? id };
+      this.store.messages.insert(row, recipients, null);
+      this.store.federation.addInbound(origin.host, origin.id, id);
+      return row;
+    });
+  }
+}
+
+/** The other hosts among a message's recipients (name@host), each once. */
+export function remoteHosts(recipients: string[]): string[] {
+  const hosts = new Set<string>();
+  for (const r of recipients) {
+    const a = splitAddress(r);
+    if (a) hosts.add(a.host);
+  }
+  return [...hosts];
 }

@@ -14,6 +14,8 @@ export type WaitFor = "delivered" | "read" | "reply";
 
 export class SendWaiters {
   private readonly waiting = new Map<number, Set<() => void>>();
+  /** Federation's kick: a delivery change may have queued a receipt for another host. */
+  onChange: ((id: number) => void) | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -74,6 +76,7 @@ export class SendWaiters {
 
   /** A delivery of message `id` changed (or a reply to it arrived): waiters look again. */
   changed(id: number): void {
+    this.onChange?.(id);
     for (const wake of [...(this.waiting.get(id) ?? [])]) wake();
   }
 

@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { workerPath } from "../../workers/path.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import { AuditStore } from "./audit.ts";
+import { FederationStore } from "./federation.ts";
 import { IdentityStore } from "./identities.ts";
 import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
@@ -17,6 +18,7 @@ export class Store {
   readonly identities: IdentityStore;
   readonly messages: MessageStore;
   readonly audit: AuditStore;
+  readonly federation: FederationStore;
   private checkpointer: Worker | undefined;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
@@ -36,6 +38,7 @@ export class Store {
     this.identities = new IdentityStore(this.db);
     this.messages = new MessageStore(this.db);
     this.audit = new AuditStore(this.db);
+    this.federation = new FederationStore(this.db);
   }
 
   /** Applies every migration this database lacks, each in its own transaction. */

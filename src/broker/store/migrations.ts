@@ -130,4 +130,45 @@ export const MIGRATIONS: readonly Migration[] = [
     // its token until the name is reused, but no longer counts as one of everyone (\`*\`).
     sql: `ALTER TABLE identities ADD COLUMN retired_at INTEGER;`,
   },
+  {
+    version: 7,
+    name: "federation",
+    // fed_outbox: what waits to be published to NATS (a message for a host, or a receipt owed to
+    // one), written in the same commit as what it stands for, deleted once JetStream has it.
+    // fed_inbound: messages that came from another host (its id ↔ ours): duplicates are refused
+    // by this key, receipts go back through it. fed_hosts: each host's directory entry, and the
+    // public key first seen for it (pinned: a later, different key is refused).
+    // The trigger queues a receipt whenever a delivery of an inbound message changes, inside the
+    // same commit: no crash between the two can lose a receipt. REPLACE gives a pending receipt a
+    // new seq, so a change during a publish is sent again rather than deleted with the old row.
+    sql: `
+      CREATE TABLE fed_outbox (
+        seq        INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('message', 'receipt')),
+        message_id INTEGER NOT NULL,
+        host       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (kind, message_id, host)
+      ) STRICT;
+      CREATE TABLE fed_inbound (
+        origin_host TEXT NOT NULL,
+        origin_id   INTEGER NOT NULL,
+        local_id    INTEGER NOT NULL UNIQUE,
+        PRIMARY KEY (origin_host, origin_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE fed_hosts (
+        host       TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        entry      TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TRIGGER fed_receipt AFTER UPDATE OF status ON deliveries
+        WHEN new.status <> old.status AND EXISTS (SELECT 1 FROM fed_inbound WHERE local_id = new.message_id)
+      BEGIN
+        INSERT OR REPLACE INTO fed_outbox (kind, message_id, host, created_at)
+          SELECT 'receipt', new.message_id, origin_host, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM fed_inbound WHERE local_id = new.message_id;
+      END;
+    `,
+  },
 ];

@@ -1,0 +1,93 @@
+/**
+ * Federation tests: a real nats-server (Debian's, JetStream on) on a free loopback port with its
+ * own store dir, and daemons with their own homes and host names pointed at it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TestHome, alive, waitFor } from "./helpers.ts";
+
+export const NATS_BIN = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].find((p) => Bun.file(p).size > 0) ?? "nats-server";
+
+export async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+export class NatsServer {
+  readonly dir = mkdtempSync(join(tmpdir(), "mt-nats-"));
+  port = 0;
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (or restarts, on the same port and store) and waits until it takes connections. */
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
+    this.proc = Bun.spawn([NATS_BIN, "-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir], { stdout: "ignore", stderr: "pipe" });
+    await waitFor(async () => {
+      try {
+        const s = await Bun.connect({ hostname: "127.0.0.1", port: this.port, socket: { data() {} } });
+        s.end();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 10_000);
+  }
+
+  /** SIGKILL, like a crash; the store dir stays for a restart. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const p = this.proc;
+    if (!p) return;
+    p.kill(signal);
+    await p.exited;
+    this.proc = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill("SIGTERM");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function fedConfig(nats: string, host: string, extra = ""): string {
+  return `[federation]\nnats = "${nats}"\nhost = "${host}"\n${extra}`;
+}
+
+export interface Fed {
+  host: string;
+  connected: boolean;
+  outbox: number;
+  last_error: string | null;
+  hosts: number;
+  published: number;
+  received: number;
+  duplicates: number;
+  refused: number;
+}
+
+export async function fedStatus(h: TestHome): Promise<Fed> {
+  return (JSON.parse(await h.ok(["status", "--json"])) as { federation: Fed }).federation;
+}
+
+/** Waits until `h` lists NAME@HOST in its directory copy. */
+export async function waitForName(h: TestHome, address: string, timeoutMs = 15_000): Promise<void> {
+  const [name, host] = address.split("@");
+  await waitFor(async () => {
+    const d = JSON.parse(await h.ok(["ls", "--all-hosts", "--json"])) as { hosts: { host: string; names: { name: string }[] }[] };
+    return d.hosts.some((x) => x.host === host && x.names.some((n) => n.name === name));
+  }, timeoutMs);
+}
+
+export async function sigkill(h: TestHome): Promise<void> {
+  const pid = h.daemonPid();
+  if (pid && alive(pid)) {
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !alive(pid));
+  }
+}
