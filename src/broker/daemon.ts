@@ -10,6 +10,7 @@ import { resolvePaths } from "../protocol/paths.ts";
 import { VERSION } from "../protocol/version.ts";
 import { loadConfig } from "./config.ts";
 import type { Connection } from "./connection.ts";
+import type { ClientHandle } from "./types.ts";
 import { handlers } from "./handlers/index.ts";
 import { createLogger } from "./log.ts";
 import { DEFAULT_ROTATION } from "../protocol/rotate.ts";
@@ -85,7 +86,9 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const metrics = new Metrics();
   const audit = new Audit(store, writer);
   const router = new Router(store, config, blobs, log, writer, audit, metrics);
-  const clients = new Set<Connection>();
+  /** Socket connections (closed at shutdown), and every client that said hello, WebSockets included. */
+  const connections = new Set<Connection>();
+  const clients = new Set<ClientHandle>();
   const lastSeen = new Map<string, number>();
   let stopping = false;
   let resolveExit!: (code: number) => void;
@@ -106,11 +109,20 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
     federation: undefined,
     lastSeen,
     register: (c) => {
+      connections.add(c);
       clients.add(c);
       lastSeen.set(c.identity.name, Date.now());
     },
     unregister: (c) => {
+      connections.delete(c);
       if (clients.delete(c)) lastSeen.set(c.identity.name, Date.now());
+    },
+    track(c) {
+      clients.add(c);
+      lastSeen.set(c.identity.name, Date.now());
+      return () => {
+        if (clients.delete(c)) lastSeen.set(c.identity.name, Date.now());
+      };
     },
     shutdown(reason) {
       if (stopping) return;
@@ -132,7 +144,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         router.close();
         await store.close().catch((err) => log.error("closing the store", err));
         lock.release();
-        for (const c of [...clients]) c.close();
+        for (const c of [...connections]) c.close();
         log.info("stopped");
         resolveExit(0);
       });

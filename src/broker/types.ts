@@ -28,6 +28,11 @@ export interface Broker {
   readonly sessions: Sessions;
   /** Connections that have said hello. */
   readonly clients: ReadonlySet<ClientHandle>;
+  /**
+   * Counts a client that is not a socket connection (a WebSocket) among `clients`, so presence
+   * sees it and a token's rotation or removal ends it; returns the untrack.
+   */
+  track(client: ClientHandle): () => void;
   /** When a connection of each identity last said hello or closed, since the daemon started (epoch ms). */
   readonly lastSeen: ReadonlyMap<string, number>;
   /**

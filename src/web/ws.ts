@@ -112,9 +112,13 @@ class Window {
   }
 }
 
+/** Ids for WebSocket clients among the daemon's clients: negative, so they never meet a socket connection's. */
+let wsClientIds = 0;
+
 export class WsClient {
   readonly id = nextWs++;
   private principal: Principal | undefined;
+  private untrack: (() => void) | undefined;
   private joined: (Attached & { readOnly: boolean; refusedTyping: boolean }) | undefined;
   private readonly window = new Window();
   private drainFns: (() => void)[] = [];
@@ -162,6 +166,7 @@ export class WsClient {
     clearTimeout(this.helloTimer);
     this.leave("closed");
     for (const u of this.unsubscribe.splice(0)) u();
+    this.untrack?.();
     this.env.onClose(this);
   }
 
@@ -239,6 +244,15 @@ export class WsClient {
       return;
     }
     this.principal = p;
+    if (p.kind === "identity") {
+      // One of the daemon's clients like a socket connection: a rotated or removed token ends it.
+      this.untrack = this.env.broker.track({
+        id: -++wsClientIds,
+        identity: { name: p.who.name, kind: p.who.kind },
+        peerPid: undefined,
+        fail: (code, message, fatal) => this.fail(new MaestroError(code, message), fatal),
+      });
+    }
     this.send({
       type: "welcome",
       protocol: WS_SUBPROTOCOL,
