@@ -2,10 +2,12 @@
  * Federation tests: a real nats-server (Debian's, JetStream on) on a free loopback port with its
  * own store dir, and daemons with their own homes and host names pointed at it.
  */
+import type { FederationStatus } from "../src/protocol/requests.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TestHome, alive, waitFor } from "./helpers.ts";
+import { register } from "./msg-helpers.ts";
 
 export const NATS_BIN = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].find((p) => Bun.file(p).size > 0) ?? "nats-server";
 
@@ -59,17 +61,7 @@ export function fedConfig(nats: string, host: string, extra = ""): string {
   return `[federation]\nnats = "${nats}"\nhost = "${host}"\n${extra}`;
 }
 
-export interface Fed {
-  host: string;
-  connected: boolean;
-  outbox: number;
-  last_error: string | null;
-  hosts: number;
-  published: number;
-  received: number;
-  duplicates: number;
-  refused: number;
-}
+export type Fed = FederationStatus;
 
 export async function fedStatus(h: TestHome): Promise<Fed> {
   return (JSON.parse(await h.ok(["status", "--json"])) as { federation: Fed }).federation;
@@ -90,4 +82,35 @@ export async function sigkill(h: TestHome): Promise<void> {
     process.kill(pid, "SIGKILL");
     await waitFor(() => !alive(pid));
   }
+}
+
+/** A nats-server and two daemons, alpha and beta, with bob registered on beta and known to alpha. */
+export interface TwoHosts {
+  nats: NatsServer;
+  a: TestHome;
+  b: TestHome;
+  bobToken: string;
+  stop(): Promise<void>;
+}
+
+export async function twoHosts(betaExtra = ""): Promise<TwoHosts> {
+  const nats = new NatsServer();
+  await nats.start();
+  const a = new TestHome({ config: fedConfig(nats.url, "alpha") });
+  const b = new TestHome({ config: fedConfig(nats.url, "beta", betaExtra) });
+  await a.start();
+  await b.start();
+  const bobToken = await register(b, "bob");
+  await waitForName(a, "bob@beta");
+  return {
+    nats,
+    a,
+    b,
+    bobToken,
+    async stop() {
+      await a.cleanup();
+      await b.cleanup();
+      await nats.stop();
+    },
+  };
 }

@@ -5,29 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestHome, waitFor } from "./helpers.ts";
-import { register } from "./msg-helpers.ts";
-import { NatsServer, fedConfig, fedStatus, sigkill, waitForName } from "./fed-helpers.ts";
+import { NatsServer, twoHosts, type TwoHosts, fedStatus, sigkill } from "./fed-helpers.ts";
 import type { MessageView } from "../src/protocol/message.ts";
 
+let hosts: TwoHosts;
 let nats: NatsServer;
 let a: TestHome;
 let b: TestHome;
 
 beforeAll(async () => {
-  nats = new NatsServer();
-  await nats.start();
-  a = new TestHome({ config: fedConfig(nats.url, "alpha") });
-  b = new TestHome({ config: fedConfig(nats.url, "beta") });
-  await a.start();
-  await b.start();
-  await register(b, "bob");
-  await waitForName(a, "bob@beta");
+  hosts = await twoHosts();
+  ({ nats, a, b } = hosts);
 }, 60_000);
 
 afterAll(async () => {
-  await a?.cleanup();
-  await b?.cleanup();
-  await nats?.stop();
+  await hosts?.stop();
 });
 
 /** Sends n messages `${tag}-${i}` to bob@beta, `conc` at a time; every one must succeed locally. */

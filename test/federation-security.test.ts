@@ -10,11 +10,11 @@ import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { TestHome, waitFor } from "./helpers.ts";
-import { register } from "./msg-helpers.ts";
-import { NatsServer, fedConfig, fedStatus, waitForName } from "./fed-helpers.ts";
+import { NatsServer, twoHosts, type TwoHosts, fedStatus, waitForName } from "./fed-helpers.ts";
 import { DIRECTORY_BUCKET, inSubject, seal, SIG_HEADER, type Envelope } from "../src/federation/envelope.ts";
 import type { MessageView } from "../src/protocol/message.ts";
 
+let hosts: TwoHosts;
 let nats: NatsServer;
 let a: TestHome;
 let b: TestHome;
@@ -25,14 +25,8 @@ let strangerKey: CryptoKey;
 let n = 0;
 
 beforeAll(async () => {
-  nats = new NatsServer();
-  await nats.start();
-  a = new TestHome({ config: fedConfig(nats.url, "alpha") });
-  b = new TestHome({ config: fedConfig(nats.url, "beta") });
-  await a.start();
-  await b.start();
-  await register(b, "bob");
-  await waitForName(a, "bob@beta");
+  hosts = await twoHosts();
+  ({ nats, a, b } = hosts);
   await waitForName(b, "operator@alpha");
   nc = await connect({ servers: nats.url });
   js = jetstream(nc);
@@ -42,9 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nc?.close();
-  await a?.cleanup();
-  await b?.cleanup();
-  await nats?.stop();
+  await hosts?.stop();
 });
 
 function envelope(body: string, over: Partial<Envelope> = {}, from = "operator"): Envelope {

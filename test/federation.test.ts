@@ -4,29 +4,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestHome, waitFor } from "./helpers.ts";
 import { as, expectFailure, register } from "./msg-helpers.ts";
-import { NatsServer, fedConfig, fedStatus, waitForName } from "./fed-helpers.ts";
+import { twoHosts, type TwoHosts, fedStatus } from "./fed-helpers.ts";
 import type { MessageView } from "../src/protocol/message.ts";
 
-let nats: NatsServer;
+let hosts: TwoHosts;
 let a: TestHome;
 let b: TestHome;
 let bobToken: string;
 
 beforeAll(async () => {
-  nats = new NatsServer();
-  await nats.start();
-  a = new TestHome({ config: fedConfig(nats.url, "alpha") });
-  b = new TestHome({ config: fedConfig(nats.url, "beta", 'remote_control = ["alpha"]') });
-  await a.start();
-  await b.start();
-  bobToken = await register(b, "bob");
-  await waitForName(a, "bob@beta");
+  hosts = await twoHosts('remote_control = ["alpha"]');
+  ({ a, b } = hosts);
+  bobToken = hosts.bobToken;
 }, 60_000);
 
 afterAll(async () => {
-  await a?.cleanup();
-  await b?.cleanup();
-  await nats?.stop();
+  await hosts?.stop();
 });
 
 const inboxOf = async (h: TestHome, name: string) => JSON.parse(await h.ok(["inbox", name, "--json"])) as MessageView[];

@@ -258,7 +258,7 @@ export interface WebShareResult {
   expires_at: string;
 }
 
-/** `status`'s federation part (SPEC §12): present only when `[federation] nats` is set. */
+/** `status`'s federation part : present only when `[federation] nats` is set. */
 export interface FederationStatus {
   host: string;
   nats: string;
