@@ -410,6 +410,20 @@ export class WsClient {
       }
     }
     if (fresh.includes("messages")) {
+      // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick.
+      const due = new Set<number>();
+      this.unsubscribe.push(
+        broker.router.watchDeliveries((id) => {
+          if (due.size === 0) queueMicrotask(() => {
+            for (const i of due) {
+              const row = broker.store.messages.get(i);
+              if (row) this.send({ type: "mail", message: this.mailView(row) });
+            }
+            due.clear();
+          });
+          due.add(id);
+        }),
+      );
       const recent = broker.store.messages.history({ party: undefined, sinceId: 0, limit: MAIL_BACKLOG });
       for (const m of recent.reverse()) this.send({ type: "mail", message: this.mailView(m) });
     }
