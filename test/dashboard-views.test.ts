@@ -45,6 +45,19 @@ describe("dashboard views", () => {
     await page.close();
   });
 
+  test("a session's unread count follows the messages sent to it, live", async () => {
+    await d.home.ok(["new", "v-unread", "--", "sleep", "600"]);
+    const page = await openDashboard(d);
+    const row = page.locator('.session[data-name="v-unread"]');
+    await row.waitFor();
+    expect(await row.locator(".badge.accent").count()).toBe(0);
+    await d.home.ok(["send", "v-unread", "are you there?"]);
+    await expect.poll(() => row.locator(".badge.accent").textContent()).toBe("1 unread");
+    await d.home.ok(["send", "v-unread", "still there?"]);
+    await expect.poll(() => row.locator(".badge.accent").textContent()).toBe("2 unread");
+    await page.close();
+  });
+
   test("create a session from the page; a refusal shows the CLI's words", async () => {
     const page = await openDashboard(d);
     await page.getByText("New session").click();
@@ -52,6 +65,8 @@ describe("dashboard views", () => {
     await page.locator('input[name="command"]').fill("sleep 300");
     await page.getByRole("button", { name: "Create session" }).click();
     await page.locator('.session[data-name="v-made"]').waitFor();
+    // The form closes once the answer is in (the push of the new row may come first).
+    await page.locator("details.new:not([open])").waitFor();
     await page.getByText("New session").click();
     await page.locator('input[name="name"]').fill("v-made");
     await page.locator('input[name="command"]').fill("sleep 300");
@@ -107,7 +122,12 @@ describe("dashboard views", () => {
     await page.locator(".mail").first().waitFor();
     await shot(page, "dashboard-messages");
     await page.goto(`${d.base}/#/events`);
-    await page.waitForTimeout(2500);
+    // Some traffic for the charts: a few seconds of sends and terminal output.
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j <= i; j++) await d.home.ok(["send", "s-planner", `progress ${i}.${j}`]);
+      await d.home.ok(["type", "s-coder", `seq 1 ${2000 * (i + 1)}\n`]);
+      await page.waitForTimeout(1000);
+    }
     await shot(page, "dashboard-events");
     const dark = await d.browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 800 }, storageState: await d.context.storageState() });
     const dp = await dark.newPage();

@@ -126,6 +126,7 @@ export class WsClient {
   private readonly hooked = new WeakSet<Session>();
   private helloTimer: Timer | undefined;
   private ratesTimer: Timer | undefined;
+  private watching = false;
   /** Messages sent since the last `rates` push. */
   private sentSinceRates = 0;
   /** Each session's output offset at the last `rates` push. */
@@ -409,21 +410,27 @@ export class WsClient {
         this.pushSession(s.name, s);
       }
     }
-    if (fresh.includes("messages")) {
-      // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick.
+    if ((fresh.includes("messages") || fresh.includes("sessions")) && !this.watching) {
+      // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick;
+      // a recipient session's unread count moves with them.
+      this.watching = true;
       const due = new Set<number>();
       this.unsubscribe.push(
         broker.router.watchDeliveries((id) => {
           if (due.size === 0) queueMicrotask(() => {
             for (const i of due) {
               const row = broker.store.messages.get(i);
-              if (row) this.send({ type: "mail", message: this.mailView(row) });
+              if (!row) continue;
+              if (this.topics.has("messages")) this.send({ type: "mail", message: this.mailView(row) });
+              this.pushRecipients(JSON.parse(row.recipients) as string[]);
             }
             due.clear();
           });
           due.add(id);
         }),
       );
+    }
+    if (fresh.includes("messages")) {
       const recent = broker.store.messages.history({ party: undefined, sinceId: 0, limit: MAIL_BACKLOG });
       for (const m of recent.reverse()) this.send({ type: "mail", message: this.mailView(m) });
     }
@@ -459,7 +466,10 @@ export class WsClient {
   private onDaemonEvent(e: DaemonEvent): void {
     if (this.topics.has("events")) this.send({ type: "event", event: e });
     if (e.kind === "message") {
-      if (e.event === "sent") this.sentSinceRates++;
+      if (e.event === "sent") {
+        this.sentSinceRates++;
+        this.pushRecipients(e.to);
+      }
       if (this.topics.has("messages")) {
         this.send({ type: "message", event: e });
         const row = this.env.broker.store.messages.get(parseId(e.id));
@@ -472,6 +482,13 @@ export class WsClient {
       if (s) this.hook(s);
       this.pushSession(e.target, s);
     }
+  }
+
+  /** Sessions among a message's recipients: their unread counts changed. */
+  private pushRecipients(names: readonly string[]): void {
+    if (!this.topics.has("sessions")) return;
+    const { sessions } = this.env.broker;
+    for (const n of names) if (sessions.has(n)) this.pushSession(n, sessions.get(n));
   }
 
   private hook(s: Session): void {

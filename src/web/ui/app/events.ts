@@ -66,9 +66,9 @@ export class EventsView {
           h("time.muted.mono", { datetime: e.at }, clock(e.at)),
           h("span.event-what", {}, d.what),
           h("span.event-who", {}, d.who),
-          d.target ? h("span.event-target", {}, d.target) : null,
-          d.outcome !== "ok" ? h("span.badge.bad", {}, d.outcome) : null,
-          d.detail ? h("span.event-detail.muted", {}, d.detail) : null,
+          h("span.event-target", {}, d.target),
+          h("span.event-outcome", {}, d.outcome !== "ok" ? h("span.badge.bad", {}, d.outcome) : null),
+          h("span.event-detail.muted", { title: d.detail }, d.detail),
         ),
       );
     }
