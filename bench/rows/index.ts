@@ -4,6 +4,7 @@
  */
 import type { Row } from "../lib.ts";
 import attachLatency from "./attach-latency.ts";
+import dashboardTab from "./dashboard-tab.ts";
 import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
 import followLatency from "./follow-latency.ts";
 import idleShellsRss from "./idle-shells-rss.ts";
@@ -36,4 +37,5 @@ export const ROWS: Row[] = [
   webEchoLatency,
   webClientRss,
   mcpSend,
+  dashboardTab,
 ];

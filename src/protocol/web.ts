@@ -4,7 +4,7 @@
  * bytes: server → client an 8-byte big-endian `seq` (the output offset of the first byte) then
  * the bytes, client → server keystrokes as they are.
  */
-import type { Priority } from "./message.ts";
+import type { DeliveryStatus, MessageView, Priority } from "./message.ts";
 import type { DaemonEvent, SessionInfo } from "./requests.ts";
 
 export const WS_SUBPROTOCOL = "maestro.v1";
@@ -35,4 +35,16 @@ export type WsServerMessage =
   | { type: "session"; name: string; session: SessionInfo | null }
   | { type: "message"; event: DaemonEvent & { kind: "message" } }
   | { type: "event"; event: DaemonEvent }
+  | { type: "mail"; message: MailView }
+  | { type: "rates"; at: string; messages_per_s: number; bytes_per_s: number }
   | { type: "error"; code: string; message: string; exit: number; fatal?: boolean };
+
+/** A message as the dashboard's timeline shows it: the message and every recipient's delivery status. */
+export interface MailView extends Omit<MessageView, "recipient" | "status" | "attempts" | "delivered_at" | "read_at" | "acked_at" | "dead_reason" | "expired"> {
+  deliveries: { recipient: string; status: DeliveryStatus }[];
+}
+
+/** How many recent messages a `messages` subscription starts with (`mail` pushes, oldest first). */
+export const MAIL_BACKLOG = 200;
+/** How often a subscriber to `events` gets a `rates` push, in ms. */
+export const RATES_EVERY_MS = 1000;

@@ -6,8 +6,11 @@
 import { hostname, networkInterfaces } from "node:os";
 import type { ListenAddress } from "../protocol/listen.ts";
 
-/** Strict: nothing inline, nothing from elsewhere, never framed. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/**
+ * Strict: no inline script, nothing from elsewhere, never framed. Style attributes only are
+ * allowed inline (they cannot run code): xterm.js's DOM renderer colours 24-bit text with them.
+ */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": CSP,

@@ -15,8 +15,9 @@ import { errorResponse, runApi } from "./api.ts";
 import { DEFAULT_SHARE_MS, Grants, type Grant } from "./grants.ts";
 import { Doors, firstThisSecond, PerAddress, SECURITY_HEADERS } from "./guard.ts";
 import type { ListenAddress } from "../protocol/listen.ts";
-import { actorOf, COOKIE, cookieValue, fromGrant, fromToken, type Principal } from "./principal.ts";
-import { placeholderPage } from "./ui/placeholder.ts";
+import { COOKIE, cookieValue, fromGrant, fromToken, type Principal } from "./principal.ts";
+import { ASSETS } from "./ui/assets.ts";
+import { dashboardPage, loginNeededPage } from "./ui/page.ts";
 import { WsClient, type WsData } from "./ws.ts";
 
 export interface GatewayOptions {
@@ -246,15 +247,16 @@ export class Gateway {
         return Response.json({ sessions: this.activity() }, { headers: this.headers() });
       }
     }
+    const asset = ASSETS[path];
+    if (asset) return new Response(asset.body, { headers: this.headers({ "content-type": asset.type }) });
     if (path.startsWith("/share/")) return this.redeemShare(path.slice("/share/".length), ip);
     return errorResponse(new MaestroError("not_found", `no such page: ${path}`), this.headers());
   }
 
   private page(req: Request): Response {
     const g = this.cookieGrant(req);
-    const p = g ? fromGrant(g) : undefined;
-    const state = p === undefined ? undefined : p.kind === "share" ? { who: actorOf(p), scope: p.share.session } : { who: p.who.name };
-    return new Response(placeholderPage(state), { status: p ? 200 : 401, headers: this.headers({ "content-type": "text/html; charset=utf-8" }) });
+    // What the page may see comes from its WebSocket's welcome (a share link: one session).
+    return new Response(g ? dashboardPage() : loginNeededPage(), { status: g ? 200 : 401, headers: this.headers({ "content-type": "text/html; charset=utf-8" }) });
   }
 
   private cookieHeader(value: string): string {

@@ -14,13 +14,16 @@ import { ERROR_EXIT, MaestroError } from "../protocol/errors.ts";
 import { TERMINAL, TYPE_MAX_BYTES } from "../protocol/limits.ts";
 import type { AttachEvent, DaemonEvent } from "../protocol/requests.ts";
 import { VERSION } from "../protocol/version.ts";
-import { WS_SEQ_BYTES, WS_SUBPROTOCOL, type WsServerMessage, type WsTopic } from "../protocol/web.ts";
+import { parseId } from "../protocol/message.ts";
+import { MAIL_BACKLOG, RATES_EVERY_MS, WS_SEQ_BYTES, WS_SUBPROTOCOL, type MailView, type WsServerMessage, type WsTopic } from "../protocol/web.ts";
+import { messageView } from "../broker/views.ts";
+import type { MessageRow } from "../broker/store/messages.ts";
 import type { AttachSink } from "../pty/attachment.ts";
 import type { Session } from "../pty/session.ts";
 import type { Grants } from "./grants.ts";
 import { actorOf, fromToken, type Principal } from "./principal.ts";
 
-export const FEATURES = ["binary-output", "ack-window", "since-resume", "subscribe"];
+export const FEATURES = ["binary-output", "ack-window", "since-resume", "subscribe", "mail", "rates"];
 
 const int = (min: number, max: number) => {
   const error = `must be an integer from ${min} to ${max}`;
@@ -126,6 +129,12 @@ export class WsClient {
   private readonly topics = new Set<WsTopic>();
   private readonly hooked = new WeakSet<Session>();
   private helloTimer: Timer | undefined;
+  private ratesTimer: Timer | undefined;
+  private watching = false;
+  /** Messages sent since the last `rates` push. */
+  private sentSinceRates = 0;
+  /** Each session's output offset at the last `rates` push. */
+  private readonly outputAt = new Map<string, number>();
   closed = false;
 
   constructor(
@@ -164,6 +173,7 @@ export class WsClient {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.helloTimer);
+    clearInterval(this.ratesTimer);
     this.leave("closed");
     for (const u of this.unsubscribe.splice(0)) u();
     this.untrack?.();
@@ -406,15 +416,79 @@ export class WsClient {
     if (fresh.length > 0 && this.unsubscribe.length === 0) {
       this.unsubscribe.push(broker.audit.listen((e) => this.onDaemonEvent(e)));
     }
-    if (fresh.includes("sessions")) for (const s of broker.sessions.list()) this.hook(s);
     this.send({ type: "subscribed", topics: [...this.topics] });
+    // Every session as it is now, then its changes: one ordered stream, so no list races a push.
+    if (fresh.includes("sessions")) {
+      for (const s of broker.sessions.list()) {
+        this.hook(s);
+        this.pushSession(s.name, s);
+      }
+    }
+    if ((fresh.includes("messages") || fresh.includes("sessions")) && !this.watching) {
+      // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick;
+      // a recipient session's unread count moves with them.
+      this.watching = true;
+      const due = new Set<number>();
+      this.unsubscribe.push(
+        broker.router.watchDeliveries((id) => {
+          if (due.size === 0) queueMicrotask(() => {
+            for (const i of due) {
+              const row = broker.store.messages.get(i);
+              if (!row) continue;
+              if (this.topics.has("messages")) this.send({ type: "mail", message: this.mailView(row) });
+              this.pushRecipients(JSON.parse(row.recipients) as string[]);
+            }
+            due.clear();
+          });
+          due.add(id);
+        }),
+      );
+    }
+    if (fresh.includes("messages")) {
+      const recent = broker.store.messages.history({ party: undefined, sinceId: 0, limit: MAIL_BACKLOG });
+      for (const m of recent.reverse()) this.send({ type: "mail", message: this.mailView(m) });
+    }
+    if (fresh.includes("events")) {
+      this.rates();
+      this.ratesTimer = setInterval(() => this.send(this.rates()), RATES_EVERY_MS);
+    }
+  }
+
+  private mailView(m: MessageRow): MailView {
+    const v = messageView(m);
+    return { ...v, deliveries: this.env.broker.store.messages.deliveriesOf(m).map((d) => ({ recipient: d.recipient, status: d.status })) };
+  }
+
+  /** Messages sent and terminal output (all sessions) per second since the last call. */
+  private rates(): WsServerMessage & { type: "rates" } {
+    let bytes = 0;
+    const seen = new Set<string>();
+    for (const s of this.env.broker.sessions.list()) {
+      seen.add(s.name);
+      const end = s.ring.end;
+      bytes += Math.max(0, end - (this.outputAt.get(s.name) ?? end));
+      this.outputAt.set(s.name, end);
+    }
+    for (const name of this.outputAt.keys()) if (!seen.has(name)) this.outputAt.delete(name);
+    const msgs = this.sentSinceRates;
+    this.sentSinceRates = 0;
+    const per = 1000 / RATES_EVERY_MS;
+    return { type: "rates", at: new Date().toISOString(), messages_per_s: msgs * per, bytes_per_s: bytes * per };
   }
 
   /** Session updates come from audit records (new, attach, kill, rm…) and from exits, which are not audited. */
   private onDaemonEvent(e: DaemonEvent): void {
     if (this.topics.has("events")) this.send({ type: "event", event: e });
     if (e.kind === "message") {
-      if (this.topics.has("messages")) this.send({ type: "message", event: e });
+      if (e.event === "sent") {
+        this.sentSinceRates++;
+        this.pushRecipients(e.to);
+      }
+      if (this.topics.has("messages")) {
+        this.send({ type: "message", event: e });
+        const row = this.env.broker.store.messages.get(parseId(e.id));
+        if (row) this.send({ type: "mail", message: this.mailView(row) });
+      }
       return;
     }
     if (this.topics.has("sessions") && e.action.startsWith("session.") && e.outcome === "ok" && e.target) {
@@ -422,6 +496,13 @@ export class WsClient {
       if (s) this.hook(s);
       this.pushSession(e.target, s);
     }
+  }
+
+  /** Sessions among a message's recipients: their unread counts changed. */
+  private pushRecipients(names: readonly string[]): void {
+    if (!this.topics.has("sessions")) return;
+    const { sessions } = this.env.broker;
+    for (const n of names) if (sessions.has(n)) this.pushSession(n, sessions.get(n));
   }
 
   private hook(s: Session): void {

@@ -56,6 +56,12 @@ export class Router {
     this.sweep = new TtlAckSweep(store, writer, config.messages, this.fanOut, this.waiters, log);
   }
 
+  /** Calls `fn` with a message's id whenever one of its deliveries changes (after the write); returns the unsubscribe. */
+  watchDeliveries(fn: (id: number) => void): () => void {
+    this.waiters.watchers.add(fn);
+    return () => this.waiters.watchers.delete(fn);
+  }
+
   close(): void {
     this.sweep.close();
     this.indexer.close();

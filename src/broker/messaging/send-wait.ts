@@ -74,10 +74,14 @@ export class SendWaiters {
     });
   }
 
+  /** Told of every change (the web dashboard's live statuses). */
+  readonly watchers = new Set<(id: number) => void>();
+
   /** A delivery of message `id` changed (or a reply to it arrived): waiters look again. */
   changed(id: number): void {
     this.onChange?.(id);
     for (const wake of [...(this.waiting.get(id) ?? [])]) wake();
+    for (const w of this.watchers) w(id);
   }
 
   /** Waits in progress, for tests of cleanup and for metrics. */

@@ -1,0 +1,2 @@
+/** Stylesheets imported for their effect: Bun.build bundles them into app.css. */
+declare module "*.css";
