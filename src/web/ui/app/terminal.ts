@@ -30,6 +30,8 @@ export class TerminalView {
   private readonly sizeLabel = h("span.muted.mono");
   private readonly roButton: HTMLButtonElement;
   private readonly notice = h("div.term-notice", { hidden: true });
+  /** `--notify inject`: messages that waited past their bound, told over the screen, never typed into it. */
+  private readonly banner = h("div.term-banner", { hidden: true, role: "status", "aria-live": "assertive" });
   private readOnly: boolean;
   private joined = false;
   /** Output offset just past the last byte written: the `since` of a rejoin. */
@@ -76,7 +78,7 @@ export class TerminalView {
       opts.share ? null : h("button.primary", { type: "button", title: "Leave this terminal (the session keeps running)", onclick: () => this.detach() }, "Detach"),
     );
     const hint = h("p.term-hint.muted", {}, "Ctrl+] moves the keyboard from the terminal to these buttons.");
-    this.el = h("section.terminal", { "aria-label": `Terminal of ${opts.session}` }, tools, this.notice, screen, hint);
+    this.el = h("section.terminal", { "aria-label": `Terminal of ${opts.session}` }, tools, this.notice, h("div.term-wrap", {}, screen, this.banner), hint);
     this.term.open(screen);
     this.term.attachCustomKeyEventHandler((e) => {
       if (e.type === "keydown" && e.ctrlKey && e.key === "]") {
@@ -187,6 +189,14 @@ export class TerminalView {
           this.setStatus("left", "muted");
           this.showNotice(m.reason === "removed" || m.reason === "gone" ? "The session was removed." : `Left the session (${m.reason}).`);
         }
+        return;
+      case "banner":
+        replace(this.banner, m.text);
+        this.banner.dataset.priority = m.priority;
+        this.banner.hidden = false;
+        return;
+      case "banner_clear":
+        this.banner.hidden = true;
         return;
       case "error":
         if (m.fatal) this.setStatus("disconnected", "bad", m.message);
