@@ -9,13 +9,37 @@ import type { Store } from "./store/index.ts";
 
 export type EventListener = (e: DaemonEvent) => void;
 
+/** Audit records deleted per commit while pruning. */
+const PRUNE_SLICE = 5000;
+
 export class Audit {
   private readonly listeners = new Set<EventListener>();
+
+  private pruneTimer: Timer | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly writer: Writer,
   ) {}
+
+  /**
+   * Keeps the audit table bounded: records older than `keepDays` go, now and every hour, in
+   * slices of one group commit each. 0 keeps everything.
+   */
+  retain(keepDays: number): void {
+    if (keepDays === 0) return;
+    const prune = async () => {
+      const before = Date.now() - keepDays * 86_400_000;
+      while ((await this.writer.write(() => this.store.audit.prune(before, PRUNE_SLICE))) === PRUNE_SLICE);
+    };
+    void prune().catch(() => {});
+    this.pruneTimer = setInterval(() => void prune().catch(() => {}), 3600_000);
+    this.pruneTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.pruneTimer);
+  }
 
   record(actor: string, action: string, target: string, outcome: AuditOutcome, detail = ""): void {
     const entry = { at: Date.now(), actor, action, target, outcome, detail };

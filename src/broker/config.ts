@@ -91,6 +91,10 @@ export interface Config {
     /** Further host names (`name` or `name:port`) the server answers to, for Host and Origin checks. */
     hosts: string[];
   };
+  audit: {
+    /** Audit records older than this many days are deleted (hourly); 0 keeps them for ever. */
+    keep_days: number;
+  };
   messages: {
     /** How long an --ack message waits for its ack before it is pushed again. */
     ack_wait_ms: number;
@@ -182,6 +186,9 @@ export const DEFAULT_CONFIG: Config = {
     login_code_ms: 5 * 60_000,
     hosts: [],
   },
+  audit: {
+    keep_days: 90,
+  },
   messages: {
     ack_wait_ms: 30_000,
     max_deliver: 5,
@@ -242,6 +249,8 @@ function check(config: Config, file: string): Config {
     if (!Number.isInteger(config.limits[key])) bad(`"limits.${key}" must be an integer`);
   }
   if (!Number.isInteger(config.daemon.max_connections) || config.daemon.max_connections < 1) bad(`"daemon.max_connections" must be an integer of at least 1`);
+  const keep = config.audit.keep_days;
+  if (!Number.isInteger(keep) || keep < 0 || keep > 36_500) bad(`"audit.keep_days" must be a whole number of days from 0 (keep for ever) to 36500`);
   const w = config.web;
   if (!Number.isInteger(w.window_bytes) || w.window_bytes < 4096 || w.window_bytes > config.daemon.max_outbox_bytes / 2) bad(`"web.window_bytes" must be an integer from 4096 to half of "daemon.max_outbox_bytes"`);
   if (!Number.isInteger(w.login_code_ms) || w.login_code_ms < 1 || w.login_code_ms > 5 * 60_000) bad(`"web.login_code_ms" must be an integer from 1 to 300000 (5 minutes)`);

@@ -85,6 +85,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
   const writer = new Writer(store.db);
   const metrics = new Metrics();
   const audit = new Audit(store, writer);
+  audit.retain(config.audit.keep_days);
   const router = new Router(store, config, blobs, log, writer, audit, metrics);
   /** Socket connections (closed at shutdown), and every client that said hello, WebSockets included. */
   const connections = new Set<Connection>();
@@ -142,6 +143,7 @@ async function serve(parts: Pick<ServerBroker, "paths" | "config" | "store" | "l
         }
         await broker.federation?.close().catch((err) => log.error("closing federation", err));
         router.close();
+        audit.close();
         await store.close().catch((err) => log.error("closing the store", err));
         lock.release();
         for (const c of [...connections]) c.close();

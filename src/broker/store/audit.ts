@@ -8,6 +8,8 @@ type StoredEntry = { [K in keyof AuditEntry]: K extends "at" ? number : AuditEnt
 export function prepareStatements(db: Database) {
   return {
     insert: db.query<never, StoredEntry>("INSERT INTO audit (at, actor, action, target, outcome, detail) VALUES ($at, $actor, $action, $target, $outcome, $detail)"),
+    /** A slice of what is older than the cutoff: pruning never holds the write lock for long. */
+    prune: db.query<never, [before: number, limit: number]>("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)"),
     since: db.query<StoredEntry, [since: number, limit: number]>("SELECT at, actor, action, target, outcome, detail FROM audit WHERE at >= ? ORDER BY id DESC LIMIT ?"),
   };
 }
@@ -22,6 +24,11 @@ export class AuditStore {
   /** `at` stays epoch milliseconds in the table (the `since` range is on it). */
   insert(e: StoredEntry): void {
     this.s.insert.run({ at: e.at, actor: e.actor, action: e.action, target: e.target, outcome: e.outcome, detail: e.detail });
+  }
+
+  /** Deletes up to `limit` records older than `before` (epoch ms); returns how many. */
+  prune(before: number, limit: number): number {
+    return this.s.prune.run(before, limit).changes;
   }
 
   list(since: number, limit: number): AuditEntry[] {
