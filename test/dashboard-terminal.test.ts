@@ -2,6 +2,7 @@
  * The dashboard's terminal in a real browser: typing, resize, read-only, two tabs, reload, share
  * links, a foreign origin, and a 10 MB flood that must not freeze the page.
  */
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDashboard, openTerminal, screenText, shot, startDash, waitScreen, type Dash } from "./dashboard-helpers.ts";
@@ -162,7 +163,7 @@ describe("dashboard terminal", () => {
   }, 90_000);
 
   test("screenshot: a terminal running vim", async () => {
-    await d.home.ok(["new", "t-vim", "--", "vim", "-u", "NONE", "-N", "+syntax on", "+set number", "/work/wt/dashboard/src/web/ui/app/terminal.ts"]).catch(() => d.home.ok(["new", "t-vim", "--", "vi", "/etc/profile"]));
+    await d.home.ok(["new", "t-vim", "--", "vim", "-u", "NONE", "-N", "+syntax on", "+set number", join(import.meta.dirname, "..", "src", "web", "ui", "app", "terminal.ts")]).catch(() => d.home.ok(["new", "t-vim", "--", "vi", "/etc/profile"]));
     const page = await openDashboard(d);
     await openTerminal(page, "t-vim");
     await waitScreen(page, /TerminalView|profile/);

@@ -16,6 +16,8 @@ export default defineVerb({
   async run() {
     // The SDK is loaded here only: no other verb's start-up pays for it.
     const { serveMcp } = await import("../mcp/server.ts");
+    // One tool call's mistake must not end every agent's session with maestro: log it, keep serving.
+    process.on("unhandledRejection", (err) => console.error(`maestro mcp: ${(err as Error)?.message ?? String(err)}`));
     const code = await serveMcp();
     // The daemon connection and stdin would keep the process alive once the client has gone.
     process.exit(code);

@@ -126,6 +126,9 @@ export class Push {
       signal.addEventListener("abort", aborted, { once: true });
       this.waiters.add(waiter);
     });
+    // A caller may abandon the promise (its inbox request failed, or the call was cancelled while
+    // it asked): its rejection must never go unhandled, which would end the server.
+    promise.catch(() => {});
     return { promise, cancel: () => cancel() };
   }
 
