@@ -5,10 +5,8 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FrameKind, FrameDecoder } from "../src/protocol/frame.ts";
-import { encodeJson } from "../src/protocol/messages.ts";
-import { PROTOCOL_VERSION, VERSION } from "../src/protocol/version.ts";
-import { TestHome } from "./helpers.ts";
+import { VERSION } from "../src/protocol/version.ts";
+import { standInDaemon, TestHome } from "./helpers.ts";
 import { Follower, register, spawnVerb } from "./msg-helpers.ts";
 
 const TIMEOUT = { MAESTRO_TIMEOUT: "300ms" };
@@ -61,21 +59,7 @@ describe("a daemon that welcomes but never replies", () => {
   test("an ordinary request gets exit 5 naming the request, after the deadline", async () => {
     const h = new TestHome();
     // A stand-in daemon: answers the hello, then ignores every request.
-    const server = Bun.listen<{ decoder: FrameDecoder }>({
-      unix: h.socket,
-      socket: {
-        open(s) {
-          s.data = { decoder: new FrameDecoder() };
-        },
-        data(s, chunk) {
-          for (const f of s.data.decoder.push(chunk)) {
-            if (f.kind === FrameKind.HELLO) {
-              s.write(encodeJson(FrameKind.WELCOME, { protocol: PROTOCOL_VERSION, version: VERSION, pid: 4242, features: [], identity: { name: "operator", kind: "operator" } }));
-            }
-          }
-        },
-      },
-    });
+    const server = standInDaemon(h.socket, { version: VERSION, pid: 4242 });
     try {
       const r = await h.run(["whoami"], { env: { ...TIMEOUT, MAESTRO_NO_AUTOSTART: "1" } });
       expect(r.code, r.stderr).toBe(5);

@@ -5,10 +5,8 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { FrameDecoder, FrameKind } from "../src/protocol/frame.ts";
-import { encodeJson } from "../src/protocol/messages.ts";
 import { isLocked } from "../src/protocol/lock.ts";
-import { alive, TestHome, waitFor } from "./helpers.ts";
+import { alive, standInDaemon, TestHome, waitFor } from "./helpers.ts";
 
 const homes: TestHome[] = [];
 const pids: number[] = [];
@@ -108,21 +106,7 @@ describe("doctor", () => {
     const h = home();
     mkdirSync(h.home, { recursive: true });
     // A stand-in daemon: answers every hello with the welcome of an older release.
-    const server = Bun.listen<{ decoder: FrameDecoder }>({
-      unix: h.socket,
-      socket: {
-        open(s) {
-          s.data = { decoder: new FrameDecoder() };
-        },
-        data(s, chunk) {
-          for (const f of s.data.decoder.push(chunk)) {
-            if (f.kind === FrameKind.HELLO) {
-              s.write(encodeJson(FrameKind.WELCOME, { protocol: 1, version: "0.0.9", pid: process.pid, features: [], identity: { name: "operator", kind: "operator" } }));
-            } else if (f.kind === FrameKind.REQUEST) s.end();
-          }
-        },
-      },
-    });
+    const server = standInDaemon(h.socket, { version: "0.0.9", pid: process.pid, protocol: 1 }, (end) => end());
     try {
       const { code, check } = await doctor(h);
       expect(code).toBe(1);

@@ -193,3 +193,25 @@ export function rssBytes(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb * 1024;
 }
+
+/**
+ * A stand-in daemon on `socket`: it answers every hello with a welcome of `version` (and `pid`),
+ * and hands each later request to `onRequest` (default: ignore it). Stop it with `.stop(true)`.
+ */
+export function standInDaemon(socket: string, welcome: { version: string; pid: number; protocol?: number }, onRequest?: (end: () => void) => void) {
+  return Bun.listen<{ decoder: FrameDecoder }>({
+    unix: socket,
+    socket: {
+      open(s) {
+        s.data = { decoder: new FrameDecoder() };
+      },
+      data(s, chunk) {
+        for (const f of s.data.decoder.push(chunk)) {
+          if (f.kind === FrameKind.HELLO) {
+            s.write(encodeJson(FrameKind.WELCOME, { protocol: welcome.protocol ?? PROTOCOL_VERSION, version: welcome.version, pid: welcome.pid, features: [], identity: { name: "operator", kind: "operator" } }));
+          } else if (f.kind === FrameKind.REQUEST) onRequest?.(() => s.end());
+        }
+      },
+    },
+  });
+}
