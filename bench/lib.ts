@@ -17,3 +17,4 @@ export * from "./lib/procfs.ts";
 export * from "./lib/report.ts";
 export * from "./lib/ptyclient.ts";
 export * from "./lib/wsclient.ts";
+export * from "./lib/flood.ts";

@@ -8,46 +8,18 @@ import { FrameKind } from "../../src/protocol/frame.ts";
 import { encodeJson } from "../../src/protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/version.ts";
 import {
-  formatNumber, interleave, median, mustRun, percentile, ptyClient, rssKiB, startDtach, startMaestro, tempDir, waitFor, webLogin, wsClient,
+  attachFloodRound, dtachFloodRound, FLOOD_PROGRAM, floodRate, formatNumber, interleave, median, mustRun, percentile, ptyClient, rssKiB, startMaestro, tempDir, timedFlood,
+  waitFor, webLogin, wsClient,
   type Cell, type MaestroHome, type Row, type Scope,
 } from "../lib.ts";
 
-const BYTES = 80_000_000;
-const PROGRAM = `read x; yes 'the quick brown fox jumps over the lazy dog 0123456789 abcdefghij' | head -c ${BYTES}; echo "END""-MARK"; exec cat >/dev/null`;
-const MARK = "END-MARK";
-
-function rate(ms: number[], got: number[]): Cell {
-  const m = median(ms);
-  return { kind: "value", value: BYTES / 1e6 / (m / 1000), unit: "MB/s", detail: `median of ${ms.length}, ${(m / 1000).toFixed(2)} s; client took in ${(median(got) / 1e6).toFixed(1)} MB` };
-}
-
 /** One WebSocket round: a session, a client joined (acking as it reads), the timed 80 MB. */
 async function wsRound(scope: Scope, m: MaestroHome, login: Awaited<ReturnType<typeof webLogin>>, name: string, got: number[]): Promise<number> {
-  await mustRun(m.argv("new", name, "--", "sh", "-c", PROGRAM), { env: m.env });
+  await mustRun(m.argv("new", name, "--", "sh", "-c", FLOOD_PROGRAM), { env: m.env });
   const c = await wsClient(scope, login, name);
   await waitFor("the redraw", () => c.bytes > 0);
-  const t0 = performance.now();
-  const start = c.bytes;
-  const done = c.waitFor(MARK, t0, 120_000);
-  c.type("\r");
-  const ms = await done;
-  got.push(c.bytes - start);
+  const ms = await timedFlood(c, got);
   c.close();
-  await mustRun(m.argv("rm", "--force", name), { env: m.env });
-  return ms;
-}
-
-async function cliRound(scope: Scope, m: MaestroHome, name: string, got: number[]): Promise<number> {
-  await mustRun(m.argv("new", name, "--", "sh", "-c", PROGRAM), { env: m.env });
-  const c = ptyClient(scope, m.argv("attach", name), m.env);
-  await waitFor("the attach to draw", () => c.bytes > 0);
-  const t0 = performance.now();
-  const start = c.bytes;
-  const done = c.waitFor(MARK, t0, 120_000);
-  c.type("\r");
-  const ms = await done;
-  got.push(c.bytes - start);
-  await c.close();
   await mustRun(m.argv("rm", "--force", name), { env: m.env });
   return ms;
 }
@@ -69,25 +41,11 @@ export const webThroughput: Row = {
     const s = await interleave(
       {
         ws: () => wsRound(scope, m, login, `w${n++}`, got.ws),
-        dtach: async () => {
-          const sock = `${dir}/d${n++}.sock`;
-          const d = await startDtach(scope, sock, ["sh", "-c", PROGRAM]);
-          const c = ptyClient(scope, ["dtach", "-a", sock, "-Ez"], m.env);
-          await Bun.sleep(100); // dtach -a prints nothing until there is output
-          const t0 = performance.now();
-          const start = c.bytes;
-          const done = c.waitFor(MARK, t0, 120_000);
-          c.type("\r");
-          const ms = await done;
-          got.dtach.push(c.bytes - start);
-          await c.close();
-          process.kill(d.pid, "SIGTERM");
-          return ms;
-        },
+        dtach: () => dtachFloodRound(scope, dir, `d${n++}`, m.env, got.dtach),
       },
       rounds,
     );
-    return { maestro: rate(s.ws, got.ws), peer: rate(s.dtach, got.dtach) };
+    return { maestro: floodRate(s.ws, got.ws), peer: floodRate(s.dtach, got.dtach) };
   },
 };
 
@@ -104,8 +62,8 @@ export const webThroughputCli: Row = {
     const got = { ws: [] as number[], cli: [] as number[] };
     let n = 0;
     log(`${rounds} rounds of 80 MB each, interleaved`);
-    const s = await interleave({ ws: () => wsRound(scope, m, login, `w${n++}`, got.ws), cli: () => cliRound(scope, m, `c${n++}`, got.cli) }, rounds);
-    return { maestro: rate(s.ws, got.ws), peer: rate(s.cli, got.cli) };
+    const s = await interleave({ ws: () => wsRound(scope, m, login, `w${n++}`, got.ws), cli: () => attachFloodRound(scope, m, `c${n++}`, got.cli) }, rounds);
+    return { maestro: floodRate(s.ws, got.ws), peer: floodRate(s.cli, got.cli) };
   },
 };
 
