@@ -6,17 +6,10 @@ import type { FederationStatus } from "../src/protocol/requests.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TestHome, alive, waitFor } from "./helpers.ts";
+import { TestHome, alive, freePort, waitFor } from "./helpers.ts";
 import { register } from "./msg-helpers.ts";
 
 export const NATS_BIN = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].find((p) => Bun.file(p).size > 0) ?? "nats-server";
-
-export async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 
 export class NatsServer {
   readonly dir = mkdtempSync(join(tmpdir(), "mt-nats-"));
@@ -29,7 +22,7 @@ export class NatsServer {
 
   /** Starts (or restarts, on the same port and store) and waits until it takes connections. */
   async start(): Promise<void> {
-    if (this.port === 0) this.port = await freePort();
+    if (this.port === 0) this.port = freePort();
     this.proc = Bun.spawn([NATS_BIN, "-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir], { stdout: "ignore", stderr: "pipe" });
     await waitFor(async () => {
       try {

@@ -215,3 +215,11 @@ export function standInDaemon(socket: string, welcome: { version: string; pid: n
     },
   });
 }
+
+/** A free loopback port: bind to 0, read it, let it go. */
+export function freePort(): number {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}

@@ -1,14 +1,7 @@
 import { afterAll, describe, expect, test } from "vitest";
-import { BIN, TestHome, waitFor } from "./helpers.ts";
+import { BIN, freePort, TestHome, waitFor } from "./helpers.ts";
 
 const TOKEN = "test-metrics-token-0123456789";
-/** A free loopback port: bind to 0, read it, let it go. */
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 const port = freePort();
 const h = new TestHome({ config: `[metrics]\nlisten = "127.0.0.1:${port}"\ntoken = "${TOKEN}"\n\n[limits]\nsends_per_second = 1\nsend_burst = 1\n` });
 afterAll(() => h.cleanup());
