@@ -63,6 +63,9 @@ describe("notices and shells", () => {
     const log = join(h.home, "agent.log");
     const ready = join(h.home, "agent.ready");
     await h.ok(["type", "agent2", `${process.execPath} ${AGENT} --log ${log} --ready ${ready} --idle 0`, "--enter"]);
+    // The agent's own start-up (a Bun process, slow on a loaded machine) is awaited on its own
+    // marker; the notice then has the usual time to follow.
+    await waitFor(() => existsSync(ready), 30_000);
     await waitFor(() => readEntries(log).some((e) => noticeIds(e.line, "agent2") !== undefined));
     const [first] = readEntries(log);
     expect(noticeIds(first!.line, "agent2")).toEqual([id]);
