@@ -32,15 +32,60 @@ function droppedUs(err: unknown): boolean {
 /** Connects and waits for the welcome, so a refusal or a daemon that drops us is known here. */
 async function connect(paths: Paths, token: string | undefined): Promise<Client> {
   // The deadline (src/client/deadline.ts) starts only now: a daemon we autostarted already answers.
-  const client = await Client.connect({ socket: paths.socket, token, lock: paths.lock });
+  const client = await connectChecked(paths, token);
   await client.welcome;
   return client;
+}
+
+/**
+ * Connects while the socket's directories are checked (on Bun's thread pool), and hands the
+ * client over only once they pass: nothing of ours — the hello, a token — is written before.
+ */
+async function connectChecked(paths: Paths, token: string | undefined): Promise<Client> {
+  const connecting = Client.connect({ socket: paths.socket, token, lock: paths.lock });
+  connecting.catch(() => {}); // seen below, after the check
+  try {
+    await checkSocketDir(paths);
+  } catch (err) {
+    void connecting.then((c) => c.close(), () => {});
+    throw err;
+  }
+  return connecting;
+}
+
+/**
+ * Runs `fn` on a connection to the daemon, without waiting for the welcome first: the first
+ * request `fn` makes leaves in the same write as the hello and shares its round trip. When no
+ * daemon answers — none listens, or one dropped us before its welcome, so it ran nothing of ours —
+ * this goes the way reachDaemon does (start one, wait for it) and runs `fn` again there.
+ */
+export async function withDaemon<T>(opts: Reach, fn: (client: Client) => Promise<T>): Promise<T> {
+  let first: Client | undefined;
+  try {
+    first = await connectChecked(resolvePaths(), opts.token);
+  } catch (err) {
+    if (!isNoDaemon(err) && !droppedUs(err)) throw err;
+  }
+  if (first) {
+    try {
+      return await fn(first);
+    } catch (err) {
+      if (first.answered || !droppedUs(err)) throw err;
+    } finally {
+      first.close();
+    }
+  }
+  const client = await reachDaemon(opts);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
 }
 
 export async function reachDaemon(opts: Reach = {}): Promise<Client> {
   const paths = resolvePaths();
   const autostart = opts.autostart ?? process.env.MAESTRO_NO_AUTOSTART !== "1";
-  await checkSocketDir(paths);
   try {
     return await connect(paths, opts.token);
   } catch (err) {

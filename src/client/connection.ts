@@ -45,8 +45,10 @@ export class Client {
   private closeWaiters: (() => void)[] = [];
   private welcomeTimer: Timer | undefined;
   private daemonPid: number | undefined;
-  /** The daemon's answer to our hello. Requests need not wait for it: see connect(). */
-  welcome!: Promise<Welcome>;
+  private welcomed = false;
+  private answer!: Promise<Welcome>;
+  /** The hello, until it is written: it goes out with the first request, in one write. */
+  private hello: Uint8Array | undefined;
 
   private constructor(
     private readonly sock: Socket<Client>,
@@ -55,9 +57,11 @@ export class Client {
   ) {}
 
   /**
-   * Connects and sends the hello. Requests may follow at once — the daemon reads frames in order,
-   * so the hello and the first request share one round trip; if the hello is refused, every
-   * request fails with that refusal. Rejects with the socket's errno code when no daemon listens.
+   * Connects; the hello is written with the first request (or when the welcome is asked for), in
+   * one write. Requests need not wait for the welcome — the daemon reads frames in order and runs
+   * none before the hello is through, so the hello and the first request share one round trip; if
+   * the hello is refused, every request fails with that refusal. Rejects with the socket's errno
+   * code when no daemon listens.
    */
   static async connect(opts: ConnectOptions): Promise<Client> {
     const timeoutMs = opts.timeoutMs ?? clientTimeoutMs();
@@ -74,19 +78,46 @@ export class Client {
     const sock = timeoutMs > 0 ? await withinDeadline(connecting, timeoutMs, opts) : await connecting;
     const client = new Client(sock, new Outbox(sock), { ...opts, timeoutMs });
     sock.data = client;
-    client.welcome = new Promise<Welcome>((resolve, reject) => (client.onWelcome = { resolve: resolve as (w: unknown) => void, reject }));
-    client.welcome.catch(() => {}); // also surfaces through the requests, or through `await welcome`
+    client.answer = new Promise<Welcome>((resolve, reject) => (client.onWelcome = { resolve: resolve as (w: unknown) => void, reject }));
+    client.answer.catch(() => {}); // also surfaces through the requests, or through `await welcome`
     if (timeoutMs > 0) {
       client.welcomeTimer = setTimeout(() => client.giveUp(), Math.max(1, timeoutMs - (Date.now() - started)));
     }
-    client.outbox.send(
-      encodeJson(FrameKind.HELLO, {
-        protocol: opts.protocol ?? PROTOCOL_VERSION,
-        client: `maestro/${VERSION}`,
-        ...(opts.token ? { token: opts.token } : {}),
-      }),
-    );
+    client.hello = encodeJson(FrameKind.HELLO, {
+      protocol: opts.protocol ?? PROTOCOL_VERSION,
+      client: `maestro/${VERSION}`,
+      ...(opts.token ? { token: opts.token } : {}),
+    });
     return client;
+  }
+
+  /** The daemon's answer to our hello (asking for it sends the hello, if no request has). */
+  get welcome(): Promise<Welcome> {
+    this.write();
+    return this.answer;
+  }
+
+  /**
+   * Whether the welcome has come. A connection that ended before it was never past the hello on
+   * the daemon's side, so no request on it ran there: trying again elsewhere is safe.
+   */
+  get answered(): boolean {
+    return this.welcomed;
+  }
+
+  /** Writes `bytes`, after the hello if that has not gone yet: one write, one system call. */
+  private write(bytes?: Uint8Array): void {
+    const hello = this.hello;
+    if (hello) {
+      this.hello = undefined;
+      if (bytes) {
+        const both = new Uint8Array(hello.byteLength + bytes.byteLength);
+        both.set(hello);
+        both.set(bytes, hello.byteLength);
+        bytes = both;
+      } else bytes = hello;
+    }
+    if (bytes) this.outbox.send(bytes);
   }
 
   /**
@@ -143,7 +174,7 @@ export class Client {
     const reply = new Promise<ResultOf<T>>((resolve, reject) => {
       const timer = this.opts.timeoutMs > 0 && hasDeadline(type) ? setTimeout(() => this.giveUp(type), this.opts.timeoutMs) : undefined;
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, ...(timer ? { timer } : {}) });
-      this.outbox.send(encodeJson(FrameKind.REQUEST, { id, type, args: args as Record<string, unknown> }));
+      this.write(encodeJson(FrameKind.REQUEST, { id, type, args: args as Record<string, unknown> }));
     });
     return { id, reply };
   }
@@ -156,6 +187,7 @@ export class Client {
   /** Resolves when the daemon closes the connection. */
   closed(): Promise<void> {
     if (this.closedError) return Promise.resolve();
+    this.write();
     return new Promise((r) => this.closeWaiters.push(r));
   }
 
@@ -180,6 +212,7 @@ export class Client {
       case FrameKind.WELCOME: {
         const welcome = decodeJson(f as Frame & { kind: typeof FrameKind.WELCOME });
         clearTimeout(this.welcomeTimer);
+        this.welcomed = true;
         this.daemonPid = welcome.pid;
         this.onWelcome?.resolve(welcome);
         this.onWelcome = undefined;

@@ -1,5 +1,5 @@
 import { out } from "../cli/io.ts";
-import { reachDaemon } from "../client/autostart.ts";
+import { withClient } from "../cli/client.ts";
 import { isTimeout, timedOut, waitMessage, type WaitFor } from "../cli/message-wait.ts";
 import { COMPOSE_REPEATABLE, composeArgs, composeFlags } from "../cli/compose.ts";
 import { messageFull } from "../cli/messages.ts";
@@ -39,29 +39,21 @@ export default defineVerb({
       ...(args["reply-to"] ? { reply_to: args["reply-to"] } : {}),
       ...(args.thread ? { thread: args.thread } : {}),
     };
-    const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
-    let sent;
-    try {
-      sent = await client.request("send", request);
-    } catch (e) {
-      client.close();
-      throw e;
-    }
-    if (!args.wait) {
-      client.close();
-      return args.json ? printJson(sent) : void out(`${sent.id}\n`);
-    }
-    // The id goes out first, so a script has it even if the wait times out.
-    if (!args.json) out(`${sent.id}\n`);
-    let waited;
-    try {
-      // The wait owns the connection from here (and reconnects if the daemon restarts).
-      waited = await waitMessage(client, sent.id, args.wait as WaitFor, timeout);
-    } catch (err) {
-      if (args.json && isTimeout(err)) printJson({ ...sent, wait: timedOut(sent.id) });
-      throw err;
-    }
-    if (args.json) return printJson({ ...sent, wait: waited });
-    if (waited.reply) out(`\n${messageFull(waited.reply)}`);
+    // The wait, if any, runs on the same connection (and reconnects if the daemon restarts).
+    await withClient(async (client) => {
+      const sent = await client.request("send", request);
+      if (!args.wait) return args.json ? printJson(sent) : void out(`${sent.id}\n`);
+      // The id goes out first, so a script has it even if the wait times out.
+      if (!args.json) out(`${sent.id}\n`);
+      let waited;
+      try {
+        waited = await waitMessage(client, sent.id, args.wait as WaitFor, timeout);
+      } catch (err) {
+        if (args.json && isTimeout(err)) printJson({ ...sent, wait: timedOut(sent.id) });
+        throw err;
+      }
+      if (args.json) return printJson({ ...sent, wait: waited });
+      if (waited.reply) out(`\n${messageFull(waited.reply)}`);
+    });
   },
 });
