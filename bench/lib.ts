@@ -8,6 +8,7 @@ export * from "./lib/proc.ts";
 export * from "./lib/stats.ts";
 export * from "./lib/measure.ts";
 export * from "./lib/tempdir.ts";
+export * from "./lib/bunfloor.ts";
 export * from "./lib/peers.ts";
 export * from "./lib/maestro.ts";
 export * from "./lib/tmux.ts";

@@ -8,6 +8,7 @@
 import { $ } from "bun";
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { COMPILE_FLAGS } from "./compile-flags.ts";
 
 const root = join(import.meta.dir, "..");
 const out = join(root, "dist", "maestro");
@@ -28,6 +29,6 @@ const tmp = `${out}.${process.pid}.tmp`;
 // Worker threads are entry points of their own (see src/workers/path.ts).
 const workers = readdirSync(join(root, "src/workers")).filter((f) => f.endsWith(".ts") && f !== "path.ts");
 const entries = [join(root, "src/main.ts"), ...workers.map((f) => join(root, "src/workers", f))];
-await $`bun build --compile --minify --format=esm --bytecode --splitting ${entries} --outfile ${tmp}`.quiet();
+await $`bun build ${COMPILE_FLAGS} ${entries} --outfile ${tmp}`.quiet();
 renameSync(tmp, out);
 console.log(`built ${out} in ${Math.round(performance.now() - t0)} ms`);

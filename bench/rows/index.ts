@@ -12,7 +12,7 @@ import inbox1m from "./inbox-1m.ts";
 import inject from "./inject.ts";
 import mcpSend from "./mcp-send.ts";
 import injectQuiet from "./inject-quiet.ts";
-import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
+import { bunFloorVsSendKeys, sendVsBunFloor, sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
 import sessionCycles from "./session-cycles.ts";
@@ -21,6 +21,8 @@ import { webClientRss, webEchoLatency, webThroughput, webThroughputCli } from ".
 export const ROWS: Row[] = [
   statusVsSendKeys,
   sendVsSendKeys,
+  bunFloorVsSendKeys,
+  sendVsBunFloor,
   redisXaddC1,
   redisXaddC50,
   followLatency,
