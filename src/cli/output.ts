@@ -8,8 +8,12 @@ export function printJson(value: unknown): void {
 
 /** Prints `key: value` lines with the keys aligned. */
 export function printFields(fields: [string, string | number][]): void {
-  const width = Math.max(...fields.map(([k]) => k.length));
-  out(fields.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(""));
+  // Plain loops: `status` prints this at start-up, where each array builtin's first call costs.
+  let width = 0;
+  for (const [k] of fields) width = Math.max(width, k.length);
+  let text = "";
+  for (const [k, v] of fields) text += `${k.padEnd(width)}  ${v}\n`;
+  out(text);
 }
 
 /** The one line a failed verb prints, and the exit code it ends with. */
@@ -29,7 +33,8 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
-  return [d && `${d}d`, (d || h) && `${h}h`, (d || h || m) && `${m}m`, `${s}s`].filter(Boolean).join(" ");
+  // Not filter(Boolean): `status` formats this at start-up, where that builtin's first call costs.
+  return `${d ? `${d}d ` : ""}${d || h ? `${h}h ` : ""}${d || h || m ? `${m}m ` : ""}${s}s`;
 }
 
 export function formatBytes(n: number): string {

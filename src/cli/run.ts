@@ -58,7 +58,14 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const dashes = argv.indexOf("--");
     const flags = dashes === -1 ? argv : argv.slice(0, dashes);
-    const first = flags.find((a) => !a.startsWith("-"));
+    // A loop, not find(): an array builtin's first call costs start-up time.
+    let first: string | undefined;
+    for (const a of flags) {
+      if (!a.startsWith("-")) {
+        first = a;
+        break;
+      }
+    }
     const wantsHelp = flags.includes("--help") || flags.includes("-h");
     if (!first) {
       if (argv.includes("--version") || argv.includes("-v")) {

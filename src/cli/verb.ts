@@ -101,7 +101,9 @@ export function parseVerbArgs<A extends ArgsDef>(verb: Verb<A>, rawArgs: string[
     }
   }
   out._ = positionals;
-  const named = Object.entries(verb.args).filter(([, def]) => def.type === "positional");
+  // A loop, not filter(): every verb parses at start-up, where an array builtin's first call costs.
+  const named: [string, A[keyof A]][] = [];
+  for (const entry of Object.entries(verb.args)) if (entry[1].type === "positional") named.push(entry as [string, A[keyof A]]);
   for (const [index, [name, def]] of named.entries()) {
     const v = positionals[index];
     if (v === undefined && def.required !== false && def.default === undefined) throw usage(verb, `missing ${name.toUpperCase()}`);

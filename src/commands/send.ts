@@ -34,7 +34,7 @@ export default defineVerb({
     const timeout = args.timeout === undefined ? 10 * 60_000 : parseDuration(args.timeout, "--timeout");
     if (args.timeout !== undefined && !args.wait) throw new MaestroError("usage", "send: --timeout goes with --wait");
     const request = {
-      to: args.to.split(",").filter(Boolean),
+      to: recipients(args.to),
       ...(await composeArgs(args.body, args)),
       ...(args["reply-to"] ? { reply_to: args["reply-to"] } : {}),
       ...(args.thread ? { thread: args.thread } : {}),
@@ -57,3 +57,10 @@ export default defineVerb({
     });
   },
 });
+
+/** `a,b,,c` → [a, b, c], in a loop: filter()'s first call would cost start-up time. */
+function recipients(list: string): string[] {
+  const to: string[] = [];
+  for (const r of list.split(",")) if (r) to.push(r);
+  return to;
+}

@@ -4,6 +4,7 @@
  * not a failure deep in spawning. Shared by the client (nothing is sent) and the daemon.
  */
 import { MaestroError } from "./errors.ts";
+import { utf8Length } from "./utf8-length.ts";
 
 /** PATH_MAX (4096 with its NUL): a longer program path cannot be opened. */
 export const MAX_PROGRAM_BYTES = 4095;
@@ -13,19 +14,26 @@ export const MAX_ARGUMENT_BYTES = 131_071;
 export const MAX_COMMAND_BYTES = 1024 * 1024;
 
 export function checkCommandSize(command: readonly string[]): void {
-  const bytes = command.map((a) => Buffer.byteLength(a, "utf8"));
-  const program = bytes[0] ?? 0;
+  // One pass, plain loops: `new` runs this at start-up, where each array builtin's first call costs.
+  let program = 0;
+  let longest = 0;
+  let longestAt = 0;
+  let total = 0;
+  for (let i = 0; i < command.length; i++) {
+    const n = utf8Length(command[i]!);
+    if (i === 0) program = n;
+    else if (n > longest) [longest, longestAt] = [n, i];
+    total += n + 1;
+  }
   if (program > MAX_PROGRAM_BYTES) {
     throw new MaestroError("usage", `new: the program name is ${program} bytes, over the limit of ${MAX_PROGRAM_BYTES} (PATH_MAX); give a shorter path to the program`);
   }
-  const longest = Math.max(0, ...bytes.slice(1));
   if (longest > MAX_ARGUMENT_BYTES) {
     throw new MaestroError(
       "usage",
-      `new: argument ${bytes.indexOf(longest, 1)} is ${longest} bytes, over the limit of ${MAX_ARGUMENT_BYTES} per argument; pass large input through a file`,
+      `new: argument ${longestAt} is ${longest} bytes, over the limit of ${MAX_ARGUMENT_BYTES} per argument; pass large input through a file`,
     );
   }
-  const total = bytes.reduce((a, b) => a + b + 1, 0);
   if (total > MAX_COMMAND_BYTES) {
     throw new MaestroError("usage", `new: the command is ${total} bytes, over the limit of ${MAX_COMMAND_BYTES} in all; pass large input through a file`);
   }

@@ -7,6 +7,7 @@
  * node:path, node:os and node:fs each cost start-up time in a compiled binary.
  */
 import { MaestroError } from "./errors.ts";
+import { utf8Length } from "./utf8-length.ts";
 
 export interface Paths {
   home: string;
@@ -62,16 +63,16 @@ export function resolvePaths(env: Env = process.env): Paths {
 function resolveSocket(home: string, env: Env): string {
   if (env.MAESTRO_SOCKET) {
     const explicit = absolute(env.MAESTRO_SOCKET);
-    if (Buffer.byteLength(explicit) > MAX_SOCKET_PATH) {
+    if (utf8Length(explicit) > MAX_SOCKET_PATH) {
       throw new MaestroError(
         "usage",
-        `MAESTRO_SOCKET is ${Buffer.byteLength(explicit)} bytes long, over the ${MAX_SOCKET_PATH} a Unix socket path allows; choose a shorter path`,
+        `MAESTRO_SOCKET is ${utf8Length(explicit)} bytes long, over the ${MAX_SOCKET_PATH} a Unix socket path allows; choose a shorter path`,
       );
     }
     return explicit;
   }
   const inHome = join(home, "maestro.sock");
-  if (Buffer.byteLength(inHome) <= MAX_SOCKET_PATH) return inHome;
+  if (utf8Length(inHome) <= MAX_SOCKET_PATH) return inHome;
   // One short, stable name per home, so two homes never share a fallback socket.
   const tag = new Bun.CryptoHasher("sha256").update(home).digest("hex").slice(0, 16);
   const base = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, "maestro") : `/tmp/maestro-${process.getuid?.() ?? 0}`;

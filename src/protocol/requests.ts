@@ -269,7 +269,7 @@ export const REQUESTS = {
     section: "sessions",
     args: obj({ name: F.name(), signal: F.str().optional().describe("A signal name (TERM, SIGKILL, …) or number; default SIGHUP, a hang-up") }),
     access: anyone,
-    result: "`{name, signal, exited}` after the program exits or the 3 s grace period; `usage` if it already exited",
+    result: "`{name, signal, exited}` after the program exits or the 3 s grace period; `usage` if it already exited (one waiting to be respawned by `--restart` is stopped instead: no respawn follows)",
   }),
   rm: spec({
     section: "sessions",

@@ -10,6 +10,12 @@ export const kill: Handler<"kill"> = async ({ broker, client }, args) => {
   const session = broker.sessions.get(args.name);
   requireSessionControl(client.identity, session.name, "kill");
   const signal = parseSignal(args.signal ?? "SIGHUP");
+  if (!session.running && session.restartPending) {
+    // Between two runs of --restart: the program is gone, and stopping the respawn is the kill.
+    broker.log.info(`session ${session.name}: restart cancelled by ${client.identity.name}`);
+    broker.audit.record(client.identity.name, "session.kill", session.name, "ok", `${signal} (restart cancelled)`);
+    return { name: session.name, signal, exited: await session.kill(signal, 0) };
+  }
   if (!session.running) {
     throw new MaestroError(
       "usage",
