@@ -29,8 +29,12 @@ export class Lineage<S> {
   private readonly programs = new Map<number, Program<S>>();
   private everSpawned = false;
   private sweepTimer: Timer | undefined;
+  /** The daemon's start time: nothing older than it can descend from it, or be in a session. */
+  private readonly daemonStart: number;
 
-  constructor(private readonly daemonPid: number) {}
+  constructor(private readonly daemonPid: number) {
+    this.daemonStart = procStat(daemonPid)?.start ?? -1;
+  }
 
   spawned(owner: S, pid: number): void {
     this.everSpawned = true;
@@ -88,6 +92,13 @@ export class Lineage<S> {
     while (at) {
       if (at.pid === this.daemonPid) {
         viaDaemon = complete = true;
+        break;
+      }
+      // Started before the daemon (parents are never younger than children): neither this
+      // process nor any ancestor was spawned by it or shares a session's kernel session id, so
+      // the walk up to init would find nothing more. A CLI run from a shell stops here, early.
+      if (at.start < this.daemonStart) {
+        complete = true;
         break;
       }
       const program = this.programs.get(at.pid);

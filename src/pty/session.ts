@@ -199,15 +199,19 @@ export class Session {
   }
 
   private onExit(code: number | null, signal: string | null): void {
-    // The exit can overtake the last output: give the PTY a moment to hand it over.
+    let timer: Timer | undefined;
     const finish = () => {
       clearTimeout(timer);
       this.eofWaiter = undefined;
       this.closePty();
       this.afterExit(code, signal);
     };
-    const timer = setTimeout(finish, this.eof ? 0 : EOF_GRACE_MS);
-    if (!this.eof) this.eofWaiter = finish;
+    // With the EOF already in there is no output left to wait for, and a removed session's goes
+    // nowhere: finish now, not on a timer (a 0 ms timer is 1 ms, and `rm --force` waits for it).
+    if (this.eof || this.removed) return void queueMicrotask(finish);
+    // The exit can overtake the last output: give the PTY a moment to hand it over.
+    timer = setTimeout(finish, EOF_GRACE_MS);
+    this.eofWaiter = finish;
   }
 
   private closePty(): void {
