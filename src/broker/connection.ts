@@ -91,12 +91,17 @@ export class Connection implements ClientHandle, StreamTransport {
       return;
     }
     this.decoder.append(chunk);
+    // Whatever the frames of this chunk answer at once (a welcome, a synchronous reply) leaves
+    // in one write; replies that come later (a durable commit) go on their own.
+    this.outbox.hold();
     try {
       for (let frame = this.decoder.next(); frame && !this.closed; frame = this.decoder.next()) this.onFrame(frame);
     } catch (err) {
       if (err instanceof FrameError) this.fail("protocol", err.message, true);
       else this.fail("internal", (err as Error).message, true);
       return;
+    } finally {
+      this.outbox.flush();
     }
     this.armFrameTimer();
   }
@@ -155,6 +160,7 @@ export class Connection implements ClientHandle, StreamTransport {
 
   close(): void {
     if (this.closed) return;
+    this.outbox.flush(); // a held error frame goes out before the end
     this.sock.end();
     this.onClose();
   }
