@@ -40,8 +40,8 @@ const target = (file: string, spec: string) => (spec.startsWith(".") ? rel(resol
 
 const HEAVY = [/^zod/, /^citty/, /^consola/, /^bun:sqlite/, /^@xterm\//, /^@modelcontextprotocol\//, /^@nats-io\//, /^playwright/, /^(broker|pty|web|mcp|federation)\//];
 const SLOW_BUILTINS = [/^node:(fs|path|os|tty|child_process|crypto)$/, /^node:fs\//];
-/** The verbs scripts and agents run most: their start-up is the bench's `send` row. */
-const HOT_VERBS = ["status", "send", "whoami", "inbox", "ls", "type", "peek", "rm", "reply", "ack", "kill", "wait"];
+/** The verbs scripts and agents run most: their start-up is the bench's `send` row (and `new` + `rm`, its session-cycles row). */
+const HOT_VERBS = ["status", "send", "new", "whoami", "inbox", "ls", "type", "peek", "rm", "reply", "ack", "kill", "wait"];
 
 describe("rooms", () => {
   test("the handlers' import graph reaches no terminal, web, MCP or federation code (the daemon loads those lazily)", () => {
