@@ -89,6 +89,22 @@ describe("sessions", () => {
     expect((await ls())[0]).toMatchObject({ state: "exited", restarts: before });
   });
 
+  test("kill between two --restart runs stops the respawn (it used to refuse: 'already exited')", async () => {
+    await h.ok(["new", "rb", "--restart", "on-failure", "--", "sh", "-c", "exit 1"]);
+    // Three quick failures: the next respawn is 2 s away, so the kill lands between two runs.
+    await waitFor(async () => {
+      const [s] = await ls();
+      return (s!.restarts as number) >= 3 && s!.state === "exited";
+    }, 15_000);
+    const before = (await ls())[0]!.restarts;
+    const killed = await h.run(["kill", "rb", "--json"]);
+    expect(killed.code).toBe(0);
+    expect(JSON.parse(killed.stdout)).toMatchObject({ name: "rb", exited: true });
+    // As above: a wait answers at once only while no respawn is scheduled.
+    expect((await h.run(["wait", "rb", "--exit", "--timeout", "3s"])).code).toBe(0);
+    expect((await ls())[0]).toMatchObject({ state: "exited", restarts: before });
+  });
+
   test("type writes text and named keys; peek prints the screen, --lines adds history, --ansi keeps colours", async () => {
     await h.ok(["new", "t", "--", "cat", "-A"]);
     await h.ok(["type", "t", "abc", "--key", "Tab", "--enter"]);
