@@ -171,4 +171,15 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 8,
+    name: "thread index: replies only",
+    // Every new message is its own thread's root (thread_id = id), so indexing roots cost each
+    // such send one more B-tree page in its commit. A root is found by its primary key; only
+    // replies (thread_id <> id) need the index. The thread query reads both (messages.ts).
+    sql: `
+      DROP INDEX messages_thread;
+      CREATE INDEX messages_thread_replies ON messages (thread_id, id) WHERE thread_id <> id;
+    `,
+  },
 ];
