@@ -363,6 +363,38 @@ describe("one commit per send", () => {
     expect(count()).toBe(2);
   });
 
+  test("the writer: a batch of replayable ops runs without savepoints; one that throws is rolled back alone, on a replay with them", async () => {
+    const r = rig();
+    const rows = () => r.store.db.query<{ detail: string }, []>("SELECT detail FROM audit WHERE actor = 'rp' ORDER BY id").all().map((e) => e.detail);
+    const entry = (detail: string) => ({ at: Date.now(), actor: "rp", action: "x", target: "", outcome: "ok" as const, detail });
+    const runs: string[] = [];
+    const op = (detail: string, fail = false) =>
+      r.writer.write(() => {
+        runs.push(detail);
+        r.store.audit.insert(entry(detail));
+        if (fail) throw new Error(`no ${detail}`);
+        return detail;
+      }, { replayable: true });
+    // All well: each op runs once, one commit.
+    await expect(Promise.all([op("a"), op("b"), op("c")])).resolves.toEqual(["a", "b", "c"]);
+    expect(runs).toEqual(["a", "b", "c"]);
+    // One throws: the batch is rolled back and run again with savepoints; the others commit once.
+    runs.length = 0;
+    const results = await Promise.allSettled([op("d"), op("e", true), op("f")]);
+    expect(results.map((x) => x.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(runs).toEqual(["d", "e", "d", "e", "f"]);
+    expect(rows()).toEqual(["a", "b", "c", "d", "f"]);
+    // A non-replayable op in the batch: savepoints from the start, every op runs once.
+    runs.length = 0;
+    const plain = r.writer.write(() => {
+      runs.push("g");
+      r.store.audit.insert(entry("g"));
+    });
+    await Promise.allSettled([plain, op("h", true), op("i")]);
+    expect(runs).toEqual(["g", "h", "i"]);
+    expect(rows()).toEqual(["a", "b", "c", "d", "f", "g", "i"]);
+  });
+
   test("a thread is its root (by primary key) and its replies (by the replies-only index), in id order", async () => {
     const r = rig();
     const a = r.who("a");

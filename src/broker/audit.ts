@@ -43,7 +43,7 @@ export class Audit {
 
   record(actor: string, action: string, target: string, outcome: AuditOutcome, detail = ""): void {
     const entry = { at: Date.now(), actor, action, target, outcome, detail };
-    void this.writer.write(() => this.store.audit.insert(entry)).catch(() => {
+    void this.writer.write(() => this.store.audit.insert(entry), { replayable: true }).catch(() => {
       // An audit row that cannot be written (disk full) must not fail what it records.
     });
     this.published(entry);

@@ -18,6 +18,12 @@ import { splitAddress } from "../../protocol/address.ts";
 import type { FederationPort } from "../federation-port.ts";
 import type { Writer } from "./writer.ts";
 
+/**
+ * A send's op may run twice (writer.ts): it sets only values it sets again — the id counter
+ * moves on, so a replayed send takes a later id, never an earlier one — and SQL, rolled back.
+ */
+const REPLAYABLE = { replayable: true } as const;
+
 export interface SendOutcome {
   id: string;
   recipients: string[];
@@ -95,7 +101,7 @@ export class SendCommit {
       for (const h of hosts) this.store.federation.enqueue("message", id, h, now);
       audited(id);
       return { row, id };
-    });
+    }, REPLAYABLE);
     if (!committed.row) {
       if (entry) this.audit.published(entry);
       const first = this.store.messages.get(committed.id)!;
