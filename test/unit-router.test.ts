@@ -322,3 +322,89 @@ describe("the full-text indexer", () => {
     expect(r.store.messages.search("needle", undefined, 10)).toHaveLength(2);
   });
 });
+
+describe("one commit per send", () => {
+  test("a send's ok audit record is written in the message's own commit, with its id; a refused send writes neither", async () => {
+    const r = rig();
+    const a = r.who("a");
+    r.who("b");
+    const audits = () => r.store.audit.list(0, 100).filter((e) => e.action === "send");
+    const { outcome } = await r.commit.commit(a, { to: ["b"], body: "hello" }, { actor: "a", action: "send", target: "b" });
+    // Nothing else queued: the record is there the moment the send resolves (no later commit owed).
+    expect(audits().map((e) => `${e.actor} ${e.outcome} ${e.detail}`)).toEqual([`a ok ${outcome.id}`]);
+    const again = await r.commit.commit(a, { to: ["b"], body: "hello", idempotency_key: "k" }, { actor: "a", action: "send", target: "b" });
+    const dup = await r.commit.commit(a, { to: ["b"], body: "hello", idempotency_key: "k" }, { actor: "a", action: "send", target: "b" });
+    expect(dup.outcome).toEqual({ ...again.outcome, duplicate: true });
+    expect(audits().map((e) => e.detail).sort()).toEqual([outcome.id, again.outcome.id, again.outcome.id].sort());
+    await expect(r.commit.commit(a, { to: ["b"], body: "else", idempotency_key: "k" }, { actor: "a", action: "send", target: "b" })).rejects.toMatchObject({ code: "forbidden" });
+    expect(audits()).toHaveLength(3);
+  });
+
+  test("the writer: a lone op that throws after writing leaves nothing, and the next op commits", async () => {
+    const r = rig();
+    r.who("a");
+    const count = () => r.store.db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit WHERE actor = 'lone'").get()!.n;
+    const entry = { at: Date.now(), actor: "lone", action: "x", target: "", outcome: "ok" as const, detail: "" };
+    await expect(r.writer.write(() => {
+      r.store.audit.insert(entry);
+      throw new Error("after the insert");
+    })).rejects.toThrow("after the insert");
+    expect(count()).toBe(0);
+    await r.writer.write(() => r.store.audit.insert(entry));
+    expect(count()).toBe(1);
+    // Two in one tick: the failing one is rolled back to its savepoint, the other commits.
+    const bad = r.writer.write(() => {
+      r.store.audit.insert(entry);
+      throw new Error("second");
+    });
+    const good = r.writer.write(() => r.store.audit.insert(entry));
+    await expect(bad).rejects.toThrow("second");
+    await good;
+    expect(count()).toBe(2);
+  });
+
+  test("the writer: a batch of replayable ops runs without savepoints; one that throws is rolled back alone, on a replay with them", async () => {
+    const r = rig();
+    const rows = () => r.store.db.query<{ detail: string }, []>("SELECT detail FROM audit WHERE actor = 'rp' ORDER BY id").all().map((e) => e.detail);
+    const entry = (detail: string) => ({ at: Date.now(), actor: "rp", action: "x", target: "", outcome: "ok" as const, detail });
+    const runs: string[] = [];
+    const op = (detail: string, fail = false) =>
+      r.writer.write(() => {
+        runs.push(detail);
+        r.store.audit.insert(entry(detail));
+        if (fail) throw new Error(`no ${detail}`);
+        return detail;
+      }, { replayable: true });
+    // All well: each op runs once, one commit.
+    await expect(Promise.all([op("a"), op("b"), op("c")])).resolves.toEqual(["a", "b", "c"]);
+    expect(runs).toEqual(["a", "b", "c"]);
+    // One throws: the batch is rolled back and run again with savepoints; the others commit once.
+    runs.length = 0;
+    const results = await Promise.allSettled([op("d"), op("e", true), op("f")]);
+    expect(results.map((x) => x.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(runs).toEqual(["d", "e", "d", "e", "f"]);
+    expect(rows()).toEqual(["a", "b", "c", "d", "f"]);
+    // A non-replayable op in the batch: savepoints from the start, every op runs once.
+    runs.length = 0;
+    const plain = r.writer.write(() => {
+      runs.push("g");
+      r.store.audit.insert(entry("g"));
+    });
+    await Promise.allSettled([plain, op("h", true), op("i")]);
+    expect(runs).toEqual(["g", "h", "i"]);
+    expect(rows()).toEqual(["a", "b", "c", "d", "f", "g", "i"]);
+  });
+
+  test("a thread is its root (by primary key) and its replies (by the replies-only index), in id order", async () => {
+    const r = rig();
+    const a = r.who("a");
+    const b = r.who("b");
+    const root = await r.send(a, { to: ["b"], body: "root" });
+    await r.send(a, { to: ["b"], body: "unrelated" });
+    const re1 = await r.send(b, { to: ["a"], body: "re 1", reply_to: root });
+    await r.send(a, { to: ["b"], body: "re 2", reply_to: re1 });
+    expect(r.store.messages.thread(parseId(root)).map((m) => m.body)).toEqual(["root", "re 1", "re 2"]);
+    const plan = r.store.db.query<{ detail: string }, []>("EXPLAIN QUERY PLAN SELECT id FROM messages m WHERE m.id = 1 AND m.thread_id = m.id UNION ALL SELECT id FROM messages m WHERE m.thread_id = 1 AND m.thread_id <> m.id").all().map((p) => p.detail);
+    expect(plan.join("\n")).toContain("messages_thread_replies");
+  });
+});

@@ -13,6 +13,7 @@ import inject from "./inject.ts";
 import mcpSend from "./mcp-send.ts";
 import injectQuiet from "./inject-quiet.ts";
 import { bunFloorVsSendKeys, sendVsBunFloor, sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
+import { echoFloorC1, echoFloorC50 } from "./bun-echo-floor.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
 import sessionCycles from "./session-cycles.ts";
@@ -25,6 +26,8 @@ export const ROWS: Row[] = [
   sendVsBunFloor,
   redisXaddC1,
   redisXaddC50,
+  echoFloorC1,
+  echoFloorC50,
   followLatency,
   inbox1m,
   attachThroughput,

@@ -43,10 +43,18 @@ export class Audit {
 
   record(actor: string, action: string, target: string, outcome: AuditOutcome, detail = ""): void {
     const entry = { at: Date.now(), actor, action, target, outcome, detail };
-    void this.writer.write(() => this.store.audit.insert(entry)).catch(() => {
+    void this.writer.write(() => this.store.audit.insert(entry), { replayable: true }).catch(() => {
       // An audit row that cannot be written (disk full) must not fail what it records.
     });
-    this.publish({ kind: "audit", ...entry, at: new Date(entry.at).toISOString() });
+    this.published(entry);
+  }
+
+  /**
+   * A record written by the caller inside its own writer op (a send's "ok" goes into the send's
+   * commit: one commit per send instead of two); this only tells live listeners, after the commit.
+   */
+  published(entry: { at: number; actor: string; action: string; target: string; outcome: AuditOutcome; detail: string }): void {
+    if (this.listeners.size > 0) this.publish({ kind: "audit", ...entry, at: new Date(entry.at).toISOString() });
   }
 
   publish(e: DaemonEvent): void {
@@ -104,18 +112,26 @@ export function targetOf(args: Record<string, unknown>): string {
   return "";
 }
 
+/** The "ok" audit record a send owes: written by the send's own commit (send-commit.ts). */
+export interface SendAudit {
+  actor: string;
+  action: string;
+  target: string;
+}
+
 /**
- * Runs a send (or reply) and records how it ended — ok (with the message id), denied (refused:
- * auth, policy, limits), invalid (usage, not found) or failed — in the audit log and the metrics, then returns or rethrows.
+ * Runs a send (or reply) and records how it ended — ok (with the message id, written in the
+ * message's own commit by `fn`, which is handed the record to write), denied (refused: auth,
+ * policy, limits), invalid (usage, not found) or failed — in the audit log and the metrics, then
+ * returns or rethrows.
  */
-export async function auditedSend<T extends { id: string }>(broker: { audit: Audit; metrics: Metrics }, actor: string, action: string, target: string, fn: () => Promise<T>): Promise<T> {
+export async function auditedSend<T extends { id: string }>(broker: { audit: Audit; metrics: Metrics }, actor: string, action: string, target: string, fn: (ok: SendAudit) => Promise<T>): Promise<T> {
   const { audit, metrics } = broker;
   const t0 = performance.now();
   try {
-    const r = await fn();
+    const r = await fn({ actor, action, target });
     metrics.counters.sends_ok++;
     metrics.sendLatency.observe((performance.now() - t0) / 1000);
-    audit.record(actor, action, target, "ok", r.id);
     return r;
   } catch (err) {
     const e = err as { code?: string; details?: { rule?: number }; message?: string };

@@ -9,8 +9,8 @@
  * notification method of Claude Code's that the high-level API does not know.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  CallToolRequestSchema,
   ErrorCode,
   ListResourcesRequestSchema,
   ListToolsRequestSchema,
@@ -42,6 +42,12 @@ export const INSTRUCTIONS = [
   "send_message writes to an agent, @group or *; list_agents shows who is there; wait_for_message blocks until a message arrives, wait_for_reply until one is answered.",
   `Without channel events, the same messages are in check_inbox and the resource ${INBOX_URI}.`,
 ].join("\n");
+
+/** A tools/call request as far as this server reads it (CallToolRequestSchema's name and arguments). */
+const TOOL_CALL = z.object({
+  method: z.literal("tools/call"),
+  params: z.looseObject({ name: z.string(), arguments: z.record(z.string(), z.unknown()).optional() }),
+});
 
 const fail = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
 
@@ -94,7 +100,11 @@ export async function serveMcp(): Promise<number> {
   });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+  // Through Protocol's registration, not Server's: Server wraps tools/call to parse the request
+  // with CallToolRequestSchema twice more and the result with CallToolResultSchema — three full
+  // schema walks per call, on results this file builds itself. The arguments are still checked
+  // by each tool's own schema below, and the name and arguments' shape by TOOL_CALL.
+  const onCall = async (req: z.infer<typeof TOOL_CALL>, extra: { signal: AbortSignal }): Promise<CallToolResult> => {
     const name = req.params.name;
     const tool = byName.get(name);
     if (!tool) {
@@ -110,7 +120,8 @@ export async function serveMcp(): Promise<number> {
     } catch (e) {
       return fail(describeFailure(e).line);
     }
-  });
+  };
+  (Protocol.prototype.setRequestHandler as (this: Server, schema: typeof TOOL_CALL, handler: typeof onCall) => void).call(server, TOOL_CALL, onCall);
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({
     resources: [

@@ -11,7 +11,7 @@
 import type { ConsolaInstance } from "consola";
 import type { MessageView } from "../../protocol/message.ts";
 import type { Identity } from "../../protocol/messages.ts";
-import type { Audit } from "../audit.ts";
+import type { Audit, SendAudit } from "../audit.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
@@ -68,9 +68,12 @@ export class Router {
     this.writer.flush();
   }
 
-  /** Validates, commits, then pushes. Resolves only once the message is durable. */
-  async send(sender: Identity, args: CheckedArgs<"send">): Promise<SendOutcome> {
-    const { outcome, row } = await this.commit.commit(sender, args);
+  /**
+   * Validates, commits, then pushes. Resolves only once the message is durable. `audit`: the
+   * "ok" record, written in the same commit as the message.
+   */
+  async send(sender: Identity, args: CheckedArgs<"send">, audit?: SendAudit): Promise<SendOutcome> {
+    const { outcome, row } = await this.commit.commit(sender, args, audit);
     if (row) {
       this.fanOut.pushNew(row, outcome.recipients);
       if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);

@@ -5,7 +5,7 @@
 import { MaestroError } from "../../protocol/errors.ts";
 import { formatId } from "../../protocol/message.ts";
 import type { Identity } from "../../protocol/messages.ts";
-import type { Audit } from "../audit.ts";
+import type { Audit, SendAudit } from "../audit.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { Config } from "../config.ts";
 import { Policy } from "../policy.ts";
@@ -17,6 +17,12 @@ import { compose } from "./compose.ts";
 import { splitAddress } from "../../protocol/address.ts";
 import type { FederationPort } from "../federation-port.ts";
 import type { Writer } from "./writer.ts";
+
+/**
+ * A send's op may run twice (writer.ts): it sets only values it sets again — the id counter
+ * moves on, so a replayed send takes a later id, never an earlier one — and SQL, rolled back.
+ */
+const REPLAYABLE = { replayable: true } as const;
 
 export interface SendOutcome {
   id: string;
@@ -54,7 +60,8 @@ export class SendCommit {
     return this.last;
   }
 
-  async commit(sender: Identity, args: CheckedArgs<"send">): Promise<Committed> {
+  /** `ok`: the audit record of a successful send, written in the message's commit (with its id). */
+  async commit(sender: Identity, args: CheckedArgs<"send">, ok?: SendAudit): Promise<Committed> {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now, this.remote);
     const hosts = remoteHosts(draft.recipients);
@@ -67,6 +74,14 @@ export class SendCommit {
     // message whose attachment is missing.
     for (const f of draft.files) await this.blobs.put(f.bytes);
     const window = now - this.config.messages.idempotency_window_ms;
+    // The "ok" audit record rides in the same commit: one commit per send, not one for the
+    // message and another for its record (which, at one connection, doubled the commits).
+    let entry: { at: number; actor: string; action: string; target: string; outcome: "ok"; detail: string } | undefined;
+    const audited = (id: number) => {
+      if (!ok) return;
+      entry = { at: now, actor: ok.actor, action: ok.action, target: ok.target, outcome: "ok", detail: formatId(id) };
+      this.store.audit.insert(entry);
+    };
     const committed = await this.writer.write(() => {
       const key = draft.row.idempotency_key;
       const earlier = key === null ? undefined : this.store.messages.findIdempotent(draft.row.sender, key, window);
@@ -75,6 +90,7 @@ export class SendCommit {
         if (earlier.content_hash !== null && earlier.content_hash !== draft.contentHash) {
           throw new MaestroError("forbidden", `--idempotency-key "${key}": key already used for another message (${formatId(earlier.id)}); use a new key for a new message`);
         }
+        audited(earlier.id);
         return { row: undefined, id: earlier.id };
       }
       // Ids are taken inside the commit, so they follow commit order: FIFO per sender→recipient.
@@ -83,9 +99,11 @@ export class SendCommit {
       this.store.messages.insert(row, draft.recipients, draft.contentHash);
       // In the same commit: a message to another host is never durable here without its outbox row.
       for (const h of hosts) this.store.federation.enqueue("message", id, h, now);
+      audited(id);
       return { row, id };
-    });
+    }, REPLAYABLE);
     if (!committed.row) {
+      if (entry) this.audit.published(entry);
       const first = this.store.messages.get(committed.id)!;
       return { outcome: { id: formatId(first.id), recipients: JSON.parse(first.recipients) as string[], duplicate: true }, row: undefined };
     }
@@ -93,6 +111,7 @@ export class SendCommit {
     if (this.audit.listening) {
       this.audit.publish({ kind: "message", at: new Date(now).toISOString(), event: "sent", id: formatId(committed.id), from: sender.name, to: draft.recipients });
     }
+    if (entry) this.audit.published(entry);
     return { outcome: { id: formatId(committed.id), recipients: draft.recipients, duplicate: false }, row: committed.row };
   }
 

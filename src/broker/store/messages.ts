@@ -116,7 +116,9 @@ export function prepareStatements(db: Database) {
     expiredBetween: q<{ id: number; recipients: string }, [from: number, to: number]>("SELECT id, recipients FROM messages WHERE expires_at > ? AND expires_at <= ?"),
     markExpired: q<never, [recipient: string, id: number]>(`UPDATE deliveries SET status = 'expired', redeliver_at = NULL
       WHERE recipient = ? AND message_id = ? AND status IN ('queued', 'delivered')`),
-    thread: q<MessageRow, [threadId: number]>(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.thread_id = ? ORDER BY m.id`),
+    // A thread: its root by primary key, its replies by the partial index (migration 8).
+    thread: q<MessageRow, [threadId: number]>(`SELECT ${MESSAGE_COLS} FROM messages m WHERE m.id = ?1 AND m.thread_id = m.id
+      UNION ALL SELECT ${MESSAGE_COLS} FROM messages m WHERE m.thread_id = ?1 AND m.thread_id <> m.id ORDER BY 1`),
     dead: q<InboxRow, { recipient: string | null; limit: number }>(`SELECT ${MESSAGE_COLS}, ${DELIVERY_COLS} FROM deliveries d JOIN messages m ON m.id = d.message_id
       WHERE d.status = 'dead' AND ($recipient IS NULL OR d.recipient = $recipient) ORDER BY d.message_id LIMIT $limit`),
     search: q<MessageRow, { query: string; party: string | null; limit: number }>(`SELECT ${MESSAGE_COLS} FROM messages_fts f JOIN messages m ON m.id = f.rowid

@@ -171,4 +171,32 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 8,
+    name: "cheaper sends: fewer B-trees per commit",
+    // Each B-tree a send touches is one more page in its commit's WAL (a message + delivery +
+    // audit record wrote six). Two go:
+    // - Every new message is its own thread's root (thread_id = id). A root is found by its
+    //   primary key; only replies (thread_id <> id) need the thread index (messages.ts reads both).
+    // - audit_at: audit ids become time-ordered like message ids (ms × 1024 + counter), so the
+    //   time ranges of `audit --since` and pruning are ranges of the primary key. Old rows get
+    //   at × 1024 + their rank within the same millisecond.
+    sql: `
+      DROP INDEX messages_thread;
+      CREATE INDEX messages_thread_replies ON messages (thread_id, id) WHERE thread_id <> id;
+      CREATE TABLE audit_v8 (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        target  TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'error')),
+        detail  TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      INSERT INTO audit_v8 (id, at, actor, action, target, outcome, detail)
+        SELECT at * 1024 + (row_number() OVER (PARTITION BY at ORDER BY id) - 1), at, actor, action, target, outcome, detail FROM audit;
+      DROP TABLE audit;
+      ALTER TABLE audit_v8 RENAME TO audit;
+    `,
+  },
 ];

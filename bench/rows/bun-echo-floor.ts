@@ -1,0 +1,56 @@
+/**
+ * The floor under the durable-sends rows: a bare Bun request/response echo over a Unix socket,
+ * with maestro's framing and JSON bodies but nothing else (bench/floor/echo.ts), at the same
+ * concurrency, against the same Redis XADD. It shows what this stack can reach at all: when the
+ * floor itself is under Redis, so is any Bun daemon, and the durable row is read against it.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  capture, firstLine, redisBenchmark, sizedRun, startRedis, tempDir, waitFor,
+  type Cell, type Row, type Sizing, type Throughput,
+} from "../lib.ts";
+
+const ECHO = join(import.meta.dir, "..", "floor", "echo.ts");
+
+export function echoFloorRow(clients: number): Row {
+  return {
+    id: `bun-echo-c${clients}`,
+    figure: `floor: bare Bun Unix-socket echo (maestro's framing, no checks, no store), c=${clients}, vs \`redis-benchmark -c ${clients} XADD\``,
+    peer: "redis",
+    needs: ["redis-server", "redis-benchmark", "redis-cli"],
+    target: { better: "higher", ratio: 1.0 },
+    async run({ quick, scope, log }) {
+      const sizing: Sizing = { probeN: Math.max(2_000, 200 * clients), seconds: quick ? 1 : 3, maxN: 2_000_000 };
+      const redis = await startRedis(scope);
+      const peer = await sizedRun((n) => redisBenchmark(redis, clients, n, ["XADD", "benchstream", "*", "field", "value"]), sizing);
+      log(`redis: ${Math.round(peer.result.rate)} XADD/s over ${peer.n}`);
+      const sock = join(tempDir(scope, "mbe"), "echo.sock");
+      const server = Bun.spawn([process.execPath, ECHO, "server", sock], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+      scope.defer("stop the echo server", async () => {
+        server.kill("SIGTERM");
+        await server.exited;
+      });
+      await waitFor("the echo server to listen", () => {
+        if (server.exitCode !== null) throw new Error(`the echo server exited ${server.exitCode}`);
+        return existsSync(sock);
+      });
+      const floor = await sizedRun((n) => echo(sock, clients, n), sizing);
+      return { maestro: rateCell(floor.result, floor.n), peer: rateCell(peer.result, peer.n) };
+    },
+  };
+}
+
+async function echo(sock: string, clients: number, n: number): Promise<Throughput> {
+  const r = await capture([process.execPath, ECHO, "client", sock, String(clients), String(n)], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`echo client exited ${r.code}: ${firstLine(r.stderr)}`);
+  return JSON.parse(r.stdout) as Throughput;
+}
+
+function rateCell(t: Throughput, n: number): Cell {
+  const latency = [t.p50_ms !== undefined && `p50 ${t.p50_ms.toFixed(3)} ms`, t.p99_ms !== undefined && `p99 ${t.p99_ms.toFixed(3)} ms`].filter(Boolean);
+  return { kind: "value", value: t.rate, unit: "msg/s", detail: [...latency, `n=${n.toLocaleString("en-US")}`].join(", ") };
+}
+
+export const echoFloorC1 = echoFloorRow(1);
+export const echoFloorC50 = echoFloorRow(50);
