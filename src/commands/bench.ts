@@ -30,8 +30,10 @@ export default defineVerb({
     rate: { type: "string", description: "follow: messages per second (default 1000)" },
     size: { type: "string", description: "send: body bytes (default 64)" },
     json: { type: "boolean", description: 'Print {"rate", "p50_ms", "p99_ms", …}' },
+    samples: { type: "boolean", description: "With --json: every latency too (latencies_ms), to aggregate several runs" },
   },
   async run({ args }) {
+    if (args.samples && !args.json) throw new MaestroError("usage", "bench: --samples goes with --json");
     let result: LoadResult;
     const token = await withClient((c) => benchSink(c, SINK));
     switch (args.what) {
@@ -52,7 +54,8 @@ export default defineVerb({
       default:
         throw new MaestroError("usage", `bench: unknown benchmark "${args.what}"; use send, follow or inbox`);
     }
-    if (args.json) return printJson(result);
+    const { latencies_ms: _, ...summary } = result;
+    if (args.json) return printJson(args.samples ? result : summary);
     out(`${args.what}: ${result.n} in ${result.seconds} s = ${result.rate}/s; p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms\n`);
   },
 });
