@@ -4,7 +4,7 @@
  * tens of milliseconds; here it runs beside the writes.
  *
  * What each kind of checkpoint costs the daemon's writes (measured with perf during `maestro bench
- * follow`, issue 16; docs/performance.md):
+ * follow`, issue 16; docs/architecture.md):
  * - PASSIVE never takes the writer's lock, but its fsync of the WAL locks the WAL's dirty pages
  *   for writeback, and the daemon's next frame goes into the last of them (a frame is 4096 + 24
  *   bytes, so frames share pages): the daemon's write waits in D state until writeback lets go.
