@@ -73,13 +73,14 @@ export async function fanoutLatency(opts: { subscribers: number; rate: number; t
       sentAt.set(body, performance.now());
       sends.push(admin.request("send", { to: ["*"], body }).catch((err: unknown) => void (failed ??= err)));
     }
-    const timeout = setTimeout(done, failed === undefined ? 10_000 : 0);
+    // A daemon behind by seconds still has its figure measured (a miss), within a bound.
+    const timeout = setTimeout(done, failed === undefined ? 30_000 : 0);
     await finished;
     clearTimeout(timeout);
     await Promise.all(sends);
     if (failed !== undefined) throw failed;
     if (received < opts.total * opts.subscribers) {
-      throw new MaestroError("timeout", `only ${received} of ${opts.total * opts.subscribers} pushes reached the subscribers within 10 s`);
+      throw new MaestroError("timeout", `only ${received} of ${opts.total * opts.subscribers} pushes reached the subscribers within 30 s`);
     }
     const all = summarize(per.flat(), (performance.now() - t0) / 1000);
     const p99s = per.map((l) => summarize(l, 1).p99_ms);
