@@ -5,9 +5,11 @@
  *
  * A tail shows up in some runs and not others (a checkpoint's fsync, the machine's other load), so
  * the row runs 10 times against one daemon and judges the p99 of all the samples together; the
- * detail lists each run's p99/max and the max over all runs.
+ * detail lists each run's p99/max and the max over all runs. After each run, the same rate goes
+ * through a bare Bun Unix-socket relay (no store, no protocol): the floor this machine's
+ * scheduling sets at that moment, shown beside the figure (the target stays absolute).
  */
-import { formatNumber, percentile, startMaestro, type Row } from "../lib.ts";
+import { formatNumber, percentile, startMaestro, startRelayFloor, type Row } from "../lib.ts";
 import { benchVerb } from "./bench-verb.ts";
 
 const row: Row = {
@@ -18,6 +20,8 @@ const row: Row = {
   target: { better: "lower", absolute: 1, unit: "ms" },
   async run({ quick, scope, log }) {
     const m = await startMaestro(scope);
+    const floor = await startRelayFloor(scope);
+    const floorRuns: string[] = [];
     const runs = quick ? 3 : 10;
     const n = quick ? 1000 : 10_000;
     const all: number[] = [];
@@ -28,6 +32,8 @@ const row: Row = {
       if (!r.latencies_ms || r.latencies_ms.length !== r.n) throw new Error("maestro bench follow --samples printed no latencies");
       all.push(...r.latencies_ms);
       each.push(`${formatNumber(r.p99_ms)}/${formatNumber(r.max_ms)}`);
+      const f = await floor.run(1000, n);
+      floorRuns.push(`${formatNumber(f.p99_ms)}/${formatNumber(f.max_ms)}`);
     }
     const max = all.reduce((a, b) => Math.max(a, b), 0);
     return {
@@ -35,7 +41,7 @@ const row: Row = {
         kind: "value",
         value: percentile(all, 99),
         unit: "ms",
-        detail: `p50 ${formatNumber(percentile(all, 50))} ms, max ${formatNumber(max)} ms over ${runs}×${n}; each run p99/max ms: ${each.join(", ")}`,
+        detail: `p50 ${formatNumber(percentile(all, 50))} ms, max ${formatNumber(max)} ms over ${runs}×${n}; each run p99/max ms: ${each.join(", ")}; bare relay floor, same runs: ${floorRuns.join(", ")}`,
       },
       peer: { kind: "missing", reason: "no peer (absolute target)" },
     };
