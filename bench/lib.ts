@@ -19,3 +19,4 @@ export * from "./lib/report.ts";
 export * from "./lib/ptyclient.ts";
 export * from "./lib/wsclient.ts";
 export * from "./lib/flood.ts";
+export * from "./lib/relay-floor.ts";

@@ -7,6 +7,8 @@ export interface BenchJson {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** With `--samples`: every latency. */
+  latencies_ms?: number[];
 }
 
 export async function benchVerb(m: MaestroHome, args: string[], timeoutMs = 300_000): Promise<BenchJson> {

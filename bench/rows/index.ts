@@ -7,7 +7,9 @@ import attachLatency from "./attach-latency.ts";
 import dashboardTab from "./dashboard-tab.ts";
 import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
 import followLatency from "./follow-latency.ts";
-import idleShellsRss from "./idle-shells-rss.ts";
+import idleShellsRss, { idleShellsRss1000 } from "./idle-shells-rss.ts";
+import fanoutSubscribers from "./fanout-subscribers.ts";
+import { identitiesSendC1, identitiesSendProcess } from "./identities-10k.ts";
 import inbox1m from "./inbox-1m.ts";
 import inject from "./inject.ts";
 import mcpSend from "./mcp-send.ts";
@@ -29,11 +31,15 @@ export const ROWS: Row[] = [
   echoFloorC1,
   echoFloorC50,
   followLatency,
+  fanoutSubscribers,
   inbox1m,
   attachThroughput,
   attachThroughputTmux,
   attachLatency,
   idleShellsRss,
+  idleShellsRss1000,
+  identitiesSendProcess,
+  identitiesSendC1,
   sessionCycles,
   inject,
   injectQuiet,

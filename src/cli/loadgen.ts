@@ -13,13 +13,15 @@ export interface LoadResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Every latency, in the order they arrived (`maestro bench … --samples`): for aggregating runs. */
+  latencies_ms?: number[];
 }
 
 export function summarize(latencies: number[], seconds: number): LoadResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
-  return { n: sorted.length, seconds: r3(seconds), rate: Math.round(sorted.length / seconds), p50_ms: r3(at(0.5)), p99_ms: r3(at(0.99)), max_ms: r3(at(1)) };
+  return { n: sorted.length, seconds: r3(seconds), rate: Math.round(sorted.length / seconds), p50_ms: r3(at(0.5)), p99_ms: r3(at(0.99)), max_ms: r3(at(1)), latencies_ms: latencies.map(r3) };
 }
 
 /** The identity benchmarks send to: created on first use, else given a fresh token (rotate). */

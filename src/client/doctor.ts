@@ -160,8 +160,9 @@ const CHECKS: Check[] = [
       } catch {
         return ok("no WAL file (the store is checkpointed)");
       }
-      // The daemon cuts the WAL back to 64 MiB whenever it rewinds; far past that, something holds it.
-      if (bytes > 256 * MiB) return warn(`${paths.db}-wal is ${(bytes / MiB).toFixed(0)} MiB`, "a long-lived reader may be holding it (an open `sqlite3` shell?); close it, or restart the daemon");
+      // The checkpointer rewinds the WAL by 256 MiB of frames (and truncates it once writes have
+      // paused for 30 s); far past that, something holds it.
+      if (bytes > 512 * MiB) return warn(`${paths.db}-wal is ${(bytes / MiB).toFixed(0)} MiB`, "a long-lived reader may be holding it (an open `sqlite3` shell?); close it, or restart the daemon");
       return ok(`${(bytes / MiB).toFixed(1)} MiB`);
     },
   },

@@ -4,6 +4,7 @@
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
+import type { CheckpointerInit } from "../../workers/checkpointer.ts";
 import { workerPath } from "../../workers/path.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import { AuditStore } from "./audit.ts";
@@ -11,6 +12,9 @@ import { FederationStore } from "./federation.ts";
 import { IdentityStore } from "./identities.ts";
 import { MessageStore } from "./messages.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
+
+/** WAL frames (a 4 KiB page each) past which the checkpointer forces a rewind under sustained writes: 256 MiB. */
+const WAL_CAP_FRAMES = 65_536;
 
 export class Store {
   readonly db: Database;
@@ -32,8 +36,10 @@ export class Store {
     this.db.run("PRAGMA foreign_keys = ON");
     // Checkpoints run in a worker thread (./checkpointer.ts), never inside a send's COMMIT.
     this.db.run("PRAGMA wal_autocheckpoint = 0");
-    // After a burst the WAL file may have grown large; when it rewinds, cut it back to 64 MiB.
-    this.db.run("PRAGMA journal_size_limit = 67108864");
+    // Never cut the WAL file inside a COMMIT: cutting a large one is an ftruncate of hundreds of
+    // milliseconds on the daemon's thread. The checkpointer bounds it (WAL_CAP_FRAMES) and gives the
+    // space back once the writes have paused for a while (src/workers/checkpointer.ts).
+    this.db.run("PRAGMA journal_size_limit = -1");
     this.migrate(migrations);
     this.identities = new IdentityStore(this.db);
     this.messages = new MessageStore(this.db);
@@ -86,7 +92,7 @@ export class Store {
    * Starts the checkpointing worker. If it fails, SQLite's own checkpoints (in the COMMIT that
    * crosses ~4 MB of WAL) take over, so the WAL never grows without bound.
    */
-  startCheckpointer(onError: (msg: string) => void, intervalMs = 200): void {
+  startCheckpointer(onError: (msg: string) => void, opts: Partial<Omit<CheckpointerInit, "path" | "maxWalFrames">> = {}): void {
     const fallback = (msg: string) => {
       onError(`${msg}; falling back to checkpoints on commit`);
       this.db.run("PRAGMA wal_autocheckpoint = 1000");
@@ -97,7 +103,8 @@ export class Store {
         if (e.data.startsWith("checkpoint failed")) onError(e.data);
       };
       worker.onerror = (e) => fallback(`checkpoint worker died: ${e.message}`);
-      worker.postMessage({ path: this.path, intervalMs, maxWalFrames: 65_536 }); // 256 MiB of 4 KiB pages
+      const init: CheckpointerInit = { intervalMs: 50, maxWalFrames: WAL_CAP_FRAMES, ...opts, path: this.path };
+      worker.postMessage(init);
       (worker as Worker & { unref(): void }).unref(); // Bun's Worker has unref; the DOM typing lacks it
       this.checkpointer = worker;
     } catch (err) {
@@ -133,3 +140,4 @@ export class Store {
     }
   }
 }
+
