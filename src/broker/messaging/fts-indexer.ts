@@ -17,9 +17,11 @@ const FTS_SLICE = 20;
 const FTS_SLICE_MS = 10;
 
 export class FtsIndexer {
-  private readonly timer: Timer;
+  /** Set while a slice is due: an idle daemon runs no timer at all (no wake-ups 100 times a second). */
+  private timer: Timer | undefined;
+  private closed = false;
   private indexing = false;
-  /** Mirrors meta fts_indexed_to, so an idle daemon opens no transaction every tick. */
+  /** Mirrors meta fts_indexed_to, so a slice that finds nothing opens no transaction. */
   private indexedTo = -1;
 
   /** `lastId`: the newest message id committed (the index is complete once it reaches it). */
@@ -29,12 +31,24 @@ export class FtsIndexer {
     private readonly log: ConsolaInstance,
     private readonly lastId: () => number,
   ) {
-    this.timer = setInterval(() => this.slice(), FTS_SLICE_MS);
-    this.timer.unref();
+    // What a previous run committed but did not index.
+    this.kick();
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A message was committed: a slice runs within FTS_SLICE_MS, then more while the index lags. */
+  kick(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.slice();
+    }, FTS_SLICE_MS);
+    this.timer.unref();
   }
 
   /**
@@ -58,6 +72,10 @@ export class FtsIndexer {
         return this.store.messages.indexedTo();
       })
       .then((to) => (this.indexedTo = to), (err) => this.log.error("indexing failed", err))
-      .finally(() => (this.indexing = false));
+      .finally(() => {
+        this.indexing = false;
+        // Still behind (a burst, or a failed slice): the next slice in FTS_SLICE_MS.
+        if (this.indexedTo < this.lastId()) this.kick();
+      });
   }
 }

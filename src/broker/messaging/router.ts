@@ -75,6 +75,7 @@ export class Router {
   async send(sender: Identity, args: CheckedArgs<"send">, audit?: SendAudit): Promise<SendOutcome> {
     const { outcome, row } = await this.commit.commit(sender, args, audit);
     if (row) {
+      this.indexer.kick();
       this.fanOut.pushNew(row, outcome.recipients);
       if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);
     }
@@ -91,6 +92,7 @@ export class Router {
   async receive(draft: Parameters<SendCommit["commitInbound"]>[0], recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
     const row = await this.commit.commitInbound(draft, recipients, origin);
     if (row) {
+      this.indexer.kick();
       this.fanOut.pushNew(row, recipients);
       if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);
     }
