@@ -30,14 +30,15 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     throw new MaestroError("usage", "attach needs a terminal: stdin is not a TTY (use `maestro peek` to read a session, `maestro type` to send it input)");
   }
   const override = opts.detachKey === undefined ? undefined : { key: parseDetachKey(opts.detachKey) };
-  // The terminal's exact settings, saved while we connect (a process start is off the critical path).
-  const savedP = stty("-g");
   const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
   // A window too small to say (0×0) gets the classic 80×24; a huge one the largest size there is.
   const size = () => clampSize(process.stdout.columns || 80, process.stdout.rows || 24);
   const alt = new AltScreenWatch();
   let finish: (e: Ending) => void = () => {};
   const ended = new Promise<Ending>((r) => (finish = r));
+  /** The restored screen (the stream's first bytes) is on the terminal, or the stream ended without one. */
+  let painted: () => void = () => {};
+  const firstPaint = new Promise<void>((r) => (painted = r));
   let exitLine: string | undefined;
   /** A banner to draw once the output is at a clean boundary (not inside an escape sequence). */
   let bannerDue: { text: string; desktop: string } | undefined;
@@ -58,6 +59,7 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
         writeAll(bytes);
         midSequence = endsMidSequence(bytes);
         paintBanner();
+        painted();
       },
       event(raw) {
         const e = raw as AttachEvent;
@@ -75,6 +77,7 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
         }
       },
       end(reason) {
+        painted();
         if (exitLine) finish({ line: exitLine, exit: EXIT.ok });
         else if (reason === "removed") finish({ line: `[${name} was removed]`, exit: EXIT.ok });
         else finish({ line: `[lost the daemon: ${reason ?? "stream ended"}]`, exit: EXIT.unavailable });
@@ -86,17 +89,18 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     result = await reply;
   } catch (err) {
     client.close();
-    await savedP;
     throw err;
   }
   const detach = override ? override.key : parseDetachKey(result.detach_key);
 
   // Raw mode as a terminal multiplexer needs it: the runtime's raw mode leaves output processing
-  // (OPOST) on, which would turn the program's bare line feeds into CR LF. The restored screen
-  // uses CR LF throughout, so it may be drawn while stty is still switching OPOST off.
-  const saved = await savedP;
+  // (OPOST) on, which would turn the program's bare line feeds into CR LF, so stty switches it
+  // off — once the restored screen is drawn (it uses CR LF throughout, so OPOST does not touch
+  // it): a process start is 2–8 ms, far more on a loaded machine, and must not delay the first
+  // paint. No `stty -g` beforehand: the runtime saves the terminal's settings on entering raw mode
+  // and puts back exactly those on leaving it, OPOST included (the attach test compares `stty -g`).
   stdin.setRawMode(true);
-  const rawP = stty("-opost");
+  const rawP = firstPaint.then(() => stty("-opost"));
   const onInput = (chunk: Buffer) => {
     const at = detach === undefined ? -1 : chunk.indexOf(detach);
     const keys = at === -1 ? chunk : chunk.subarray(0, at);
@@ -123,7 +127,6 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     writeAll((alt.active ? LEAVE_ALT_SCREEN : "") + RESET_MODES);
     await rawP;
     stdin.setRawMode(false);
-    if (saved) await stty(saved);
     client.cancel(id);
     client.close();
   }
@@ -131,14 +134,13 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   return ending.exit;
 }
 
-/** Runs stty on our terminal (stdin); its output, or undefined if it failed. */
-async function stty(arg: string): Promise<string | undefined> {
+/** Runs stty on our terminal (stdin); false if it failed. */
+async function stty(arg: string): Promise<boolean> {
   try {
-    const p = Bun.spawn(["stty", arg], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
-    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
-    return code === 0 ? out.trim() : undefined;
+    const p = Bun.spawn(["stty", arg], { stdin: "inherit", stdout: "ignore", stderr: "ignore" });
+    return (await p.exited) === 0;
   } catch {
-    return undefined; // no stty: the runtime's raw mode alone
+    return false; // no stty: the runtime's raw mode alone
   }
 }
 
