@@ -31,15 +31,33 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     throw new MaestroError("usage", "attach needs a terminal: stdin is not a TTY (use `maestro peek` to read a session, `maestro type` to send it input)");
   }
   const override = opts.detachKey === undefined ? undefined : { key: parseDetachKey(opts.detachKey) };
-  const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
+  let finish: (e: Ending) => void = () => {};
+  const ended = new Promise<Ending>((r) => (finish = r));
+  // Raw mode (output processing off too: the program's bare line feeds must stay bare) and the
+  // signal handlers go in before connecting, not after the reply: the restored screen comes with
+  // the reply, and a key or signal the user sends the moment it shows (or while we connect) must
+  // be ours — a detach key, not SIGQUIT; a clean detach on SIGTERM, not death.
+  const onSignal = (sig: NodeJS.Signals) => finish({ line: `[detached from ${name}: ${sig}]`, exit: EXIT.ok });
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"];
+  for (const s of signals) process.on(s, onSignal);
+  term.raw();
+  const giveUp = async () => {
+    for (const s of signals) process.off(s, onSignal);
+    await term.restore();
+  };
+  let client: Awaited<ReturnType<typeof reachDaemon>>;
+  try {
+    client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
+  } catch (err) {
+    await giveUp();
+    throw err;
+  }
   // A window too small to say (0×0) gets the classic 80×24; a huge one the largest size there is.
   const size = () => {
     const { cols, rows } = term.size();
     return clampSize(cols || 80, rows || 24);
   };
   const alt = new AltScreenWatch();
-  let finish: (e: Ending) => void = () => {};
-  const ended = new Promise<Ending>((r) => (finish = r));
   let exitLine: string | undefined;
   /** A banner to draw once the output is at a clean boundary (not inside an escape sequence). */
   let bannerDue: { text: string; desktop: string } | undefined;
@@ -51,17 +69,10 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     bannerDue = undefined;
   };
 
-  // Raw mode (output processing off too: the program's bare line feeds must stay bare) and the
-  // signal handlers go in before the request, not after its reply: the restored screen comes
-  // with the reply, and a key or signal the user sends the moment it shows must be ours (a
-  // detach key, not SIGQUIT; a clean detach on SIGTERM, not death).
-  const onSignal = (sig: NodeJS.Signals) => finish({ line: `[detached from ${name}: ${sig}]`, exit: EXIT.ok });
-  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"];
-  for (const s of signals) process.on(s, onSignal);
-  term.raw();
+  const asked = size();
   const { id, reply } = client.openStream(
     "attach",
-    { name, ...size(), read_only: opts.readOnly, ...ttyName() },
+    { name, ...asked, read_only: opts.readOnly, ...ttyName() },
     {
       data(bytes) {
         alt.feed(bytes);
@@ -95,8 +106,7 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   try {
     result = await reply;
   } catch (err) {
-    for (const s of signals) process.off(s, onSignal);
-    await term.restore();
+    await giveUp();
     client.close();
     throw err;
   }
@@ -109,7 +119,11 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     if (at !== -1) finish({ line: `[detached from ${name}]`, exit: EXIT.ok });
   };
   const stopKeys = term.keys(onInput);
-  const stopResize = term.onResize(() => void client.request("resize", { stream: id, ...size() }).catch(() => {}));
+  const resize = () => void client.request("resize", { stream: id, ...size() }).catch(() => {});
+  const stopResize = term.onResize(resize);
+  // A resize between reading the size and listening for resizes would be lost: look once more.
+  const now = size();
+  if (now.cols !== asked.cols || now.rows !== asked.rows) resize();
 
   let ending: Ending;
   try {
