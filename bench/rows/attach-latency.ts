@@ -1,8 +1,11 @@
 /**
  * Attach → restored screen with 10,000 lines of history, versus `tmux attach`. Each sample starts
  * a client process in a real PTY and stops the clock when the session's last line (a marker) has
- * reached that terminal. maestro also puts `sessions.attach_history_lines` (default 1000) lines of
- * history into the outer terminal's scrollback; tmux draws only the screen.
+ * reached that terminal. What each side draws differs, and the detail says so: maestro clears the
+ * screen, puts `sessions.attach_history_lines` (default 1000) lines of history into the outer
+ * terminal's own scrollback, then draws the screen (~6 KB here; a re-attach from the same terminal
+ * gets only the new lines, but every sample is a new terminal); tmux draws only the visible screen
+ * (~0.9 KB) and keeps its history inside the server (copy mode).
  */
 import { interleave, median, mustRun, percentile, ptyClient, startMaestro, startTmux, type Cell, type Row } from "../lib.ts";
 
@@ -28,9 +31,11 @@ const row: Row = {
       const t0 = performance.now();
       const c = ptyClient(scope, argv, env);
       const ms = await c.waitFor(MARK, t0, 10_000);
+      drawn[argv[0] === "tmux" ? "tmux" : "maestro"].push(c.bytes);
       await c.close();
       return ms;
     };
+    const drawn = { maestro: [] as number[], tmux: [] as number[] };
     const samplers = {
       maestro: () => attachOnce(maestro.argv("attach", "h"), maestro.env),
       tmux: () => attachOnce([...tmux.cmd, "attach", "-t", "h"], tmux.env),
@@ -39,12 +44,20 @@ const row: Row = {
     const n = quick ? 5 : 30;
     log(`${n} attaches each, interleaved`);
     const s = await interleave(samplers, n);
-    return { maestro: ms(s.maestro), peer: ms(s.tmux) };
+    return {
+      maestro: ms(s.maestro, `draws 1000 history lines into the terminal's scrollback + the screen, ${kb(drawn.maestro)} KB`),
+      peer: ms(s.tmux, `draws the screen only, ${kb(drawn.tmux)} KB`),
+    };
   },
 };
 
-function ms(samples: number[]): Cell {
-  return { kind: "value", value: median(samples), unit: "ms", detail: `p99 ${percentile(samples, 99).toFixed(1)} ms, n=${samples.length}` };
+function ms(samples: number[], draws: string): Cell {
+  return { kind: "value", value: median(samples), unit: "ms", detail: `p99 ${percentile(samples, 99).toFixed(1)} ms, n=${samples.length}; ${draws}` };
+}
+
+/** The median bytes a client had received when the marker reached it. */
+function kb(bytes: number[]): string {
+  return (median(bytes) / 1024).toFixed(1);
 }
 
 export default row;

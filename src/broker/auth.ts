@@ -13,8 +13,9 @@ export const OPERATOR: Identity = { name: "operator", kind: "operator" };
  * A process that comes from a maestro session is that session: with no token it is not the
  * operator, and a token of another identity is refused. One that comes from a session that can
  * no longer be named is refused outright. Everything else authenticates by token as usual.
+ * Also says which session's process tree the peer is in, so nobody reads its ancestry twice.
  */
-export function authenticate(broker: Broker, token: string | undefined, peer?: { pid: number; connectedMsAgo: number }): Identity {
+export function authenticatePeer(broker: Broker, token: string | undefined, peer?: { pid: number; connectedMsAgo: number }): { who: Identity; inside: string | undefined } {
   const pin = peer === undefined ? undefined : broker.sessionOfProcess(peer.pid, peer.connectedMsAgo);
   if (pin && "refused" in pin) {
     throw new MaestroError("forbidden", `refused: this process ${pin.refused}; a process started in a maestro session may act only as that session`);
@@ -25,15 +26,15 @@ export function authenticate(broker: Broker, token: string | undefined, peer?: {
     if (who?.name !== session.name) {
       throw new MaestroError("forbidden", `a process inside session ${session.name} may act only as ${session.name}`);
     }
-    return session;
+    return { who: session, inside: session.name };
   }
-  if (token === undefined) return OPERATOR;
+  if (token === undefined) return { who: OPERATOR, inside: undefined };
   const who = broker.store.identities.authenticate(token);
   if (!who) {
     broker.log.warn("auth failure: a token that matches no identity");
     throw new MaestroError("unauthorized", "the token (MAESTRO_TOKEN) matches no identity: it was never issued or has been rotated");
   }
-  return who;
+  return { who, inside: undefined };
 }
 
 /** Verbs that manage the daemon or mint identities are the operator's alone. */
@@ -46,7 +47,7 @@ export function requireOperator(who: Identity, what: string): void {
 /**
  * Who may change a session (type into it, attach with keys, kill, remove): the operator, and a
  * session acting on itself. Any identity may look (ls, peek, wait, read-only attach). A process
- * inside a session is pinned to that session (see `authenticate`), so an agent there cannot drive
+ * inside a session is pinned to that session (see `authenticatePeer`), so an agent there cannot drive
  * its neighbours by dropping its token; a process of the same user outside every session is still
  * the operator (docs/security.md).
  */

@@ -8,7 +8,7 @@ import { FrameDecoder, FrameError, FrameKind, MAX_FRAME, MAX_HELLO_FRAME, type F
 import { decodeData, decodeJson, encodeJson, type ErrorBody, type Identity, type JsonBodies, type JsonKind } from "../protocol/messages.ts";
 import { Outbox } from "../protocol/outbox.ts";
 import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
-import { authenticate } from "./auth.ts";
+import { authenticatePeer } from "./auth.ts";
 import type { ConnectionLimits, Slot } from "./conn-limits.ts";
 import { dispatchRequest } from "./dispatch.ts";
 import { ServerStream, type StreamTransport } from "./stream.ts";
@@ -60,6 +60,8 @@ export class Connection implements ClientHandle, StreamTransport {
   private refusal: { code: ErrorCode; message: string; details?: Record<string, unknown> } | undefined;
   /** From SO_PEERCRED, where the kernel says. */
   peerPid: number | undefined;
+  /** See ClientHandle.insideSession: set at hello. */
+  insideSession: string | undefined;
   private limits: ConnectionLimits | undefined;
   private slot: Slot | undefined;
 
@@ -215,7 +217,7 @@ export class Connection implements ClientHandle, StreamTransport {
     let who: Identity;
     try {
       const peer = this.peerPid === undefined ? undefined : { pid: this.peerPid, connectedMsAgo: performance.now() - this.openedAt };
-      who = authenticate(this.broker, hello.token, peer);
+      ({ who, inside: this.insideSession } = authenticatePeer(this.broker, hello.token, peer));
     } catch (err) {
       this.deny(`connection ${this.id}`, err instanceof MaestroError ? err : new MaestroError("internal", String(err)));
       return;

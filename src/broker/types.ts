@@ -68,6 +68,11 @@ export interface ClientHandle {
   readonly identity: Identity;
   /** The connecting process, from SO_PEERCRED, where the kernel says. */
   readonly peerPid: number | undefined;
+  /**
+   * The session whose process tree the connecting process is in, as its ancestry was read at
+   * hello (a process cannot move into a session's tree afterwards); undefined outside every one.
+   */
+  readonly insideSession: string | undefined;
   /** Sends an error; `fatal` closes the connection after it (credentials revoked, …). */
   fail(code: ErrorCode, message: string, fatal: boolean): void;
 }

@@ -4,13 +4,14 @@
  * going away, a signal) the terminal put back as it was.
  */
 import { clampSize } from "../protocol/limits.ts";
-import { fstatSync, readlinkSync, writeSync } from "node:fs";
+import { fstatSync, readlinkSync } from "node:fs";
 import { EXIT, MaestroError } from "../protocol/errors.ts";
 import { parseDetachKey } from "../protocol/keys.ts";
 import type { AttachEvent } from "../protocol/requests.ts";
 import { AltScreenWatch, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
 import { reachDaemon } from "./autostart.ts";
 import { desktopKind, desktopNotification, drawBanner, endsMidSequence } from "./banner.ts";
+import { localTerminal, writeAll } from "./local-tty.ts";
 
 export interface AttachOptions {
   readOnly: boolean;
@@ -25,19 +26,38 @@ interface Ending {
 }
 
 export async function attachTerminal(name: string, opts: AttachOptions): Promise<number> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) {
+  const term = localTerminal();
+  if (!term.isTty()) {
     throw new MaestroError("usage", "attach needs a terminal: stdin is not a TTY (use `maestro peek` to read a session, `maestro type` to send it input)");
   }
   const override = opts.detachKey === undefined ? undefined : { key: parseDetachKey(opts.detachKey) };
-  // The terminal's exact settings, saved while we connect (a process start is off the critical path).
-  const savedP = stty("-g");
-  const client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
-  // A window too small to say (0×0) gets the classic 80×24; a huge one the largest size there is.
-  const size = () => clampSize(process.stdout.columns || 80, process.stdout.rows || 24);
-  const alt = new AltScreenWatch();
   let finish: (e: Ending) => void = () => {};
   const ended = new Promise<Ending>((r) => (finish = r));
+  // Raw mode (output processing off too: the program's bare line feeds must stay bare) and the
+  // signal handlers go in before connecting, not after the reply: the restored screen comes with
+  // the reply, and a key or signal the user sends the moment it shows (or while we connect) must
+  // be ours — a detach key, not SIGQUIT; a clean detach on SIGTERM, not death.
+  const onSignal = (sig: NodeJS.Signals) => finish({ line: `[detached from ${name}: ${sig}]`, exit: EXIT.ok });
+  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"];
+  for (const s of signals) process.on(s, onSignal);
+  term.raw();
+  const giveUp = async () => {
+    for (const s of signals) process.off(s, onSignal);
+    await term.restore();
+  };
+  let client: Awaited<ReturnType<typeof reachDaemon>>;
+  try {
+    client = await reachDaemon({ token: process.env.MAESTRO_TOKEN || undefined });
+  } catch (err) {
+    await giveUp();
+    throw err;
+  }
+  // A window too small to say (0×0) gets the classic 80×24; a huge one the largest size there is.
+  const size = () => {
+    const { cols, rows } = term.size();
+    return clampSize(cols || 80, rows || 24);
+  };
+  const alt = new AltScreenWatch();
   let exitLine: string | undefined;
   /** A banner to draw once the output is at a clean boundary (not inside an escape sequence). */
   let bannerDue: { text: string; desktop: string } | undefined;
@@ -49,9 +69,10 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
     bannerDue = undefined;
   };
 
+  const asked = size();
   const { id, reply } = client.openStream(
     "attach",
-    { name, ...size(), read_only: opts.readOnly, ...ttyName() },
+    { name, ...asked, read_only: opts.readOnly, ...ttyName() },
     {
       data(bytes) {
         alt.feed(bytes);
@@ -85,61 +106,40 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
   try {
     result = await reply;
   } catch (err) {
+    await giveUp();
     client.close();
-    await savedP;
     throw err;
   }
   const detach = override ? override.key : parseDetachKey(result.detach_key);
 
-  // Raw mode as a terminal multiplexer needs it: the runtime's raw mode leaves output processing
-  // (OPOST) on, which would turn the program's bare line feeds into CR LF. The restored screen
-  // uses CR LF throughout, so it may be drawn while stty is still switching OPOST off.
-  const saved = await savedP;
-  stdin.setRawMode(true);
-  const rawP = stty("-opost");
-  const onInput = (chunk: Buffer) => {
+  const onInput = (chunk: Uint8Array) => {
     const at = detach === undefined ? -1 : chunk.indexOf(detach);
     const keys = at === -1 ? chunk : chunk.subarray(0, at);
     if (!opts.readOnly && keys.byteLength > 0) client.sendData(id, keys);
     if (at !== -1) finish({ line: `[detached from ${name}]`, exit: EXIT.ok });
   };
-  stdin.on("data", onInput);
-  stdin.resume();
-  const onResize = () => void client.request("resize", { stream: id, ...size() }).catch(() => {});
-  process.stdout.on("resize", onResize);
-  const onSignal = (sig: NodeJS.Signals) => finish({ line: `[detached from ${name}: ${sig}]`, exit: EXIT.ok });
-  const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"];
-  for (const s of signals) process.on(s, onSignal);
+  const stopKeys = term.keys(onInput);
+  const resize = () => void client.request("resize", { stream: id, ...size() }).catch(() => {});
+  const stopResize = term.onResize(resize);
+  // A resize between reading the size and listening for resizes would be lost: look once more.
+  const now = size();
+  if (now.cols !== asked.cols || now.rows !== asked.rows) resize();
 
   let ending: Ending;
   try {
     ending = await ended;
   } finally {
     for (const s of signals) process.off(s, onSignal);
-    process.stdout.off("resize", onResize);
-    stdin.off("data", onInput);
-    stdin.pause();
+    stopResize();
+    stopKeys();
     // Leave the outer terminal as we found it: normal screen, default modes, cooked input.
     writeAll((alt.active ? LEAVE_ALT_SCREEN : "") + RESET_MODES);
-    await rawP;
-    stdin.setRawMode(false);
-    if (saved) await stty(saved);
+    await term.restore();
     client.cancel(id);
     client.close();
   }
   writeAll(`\r\n${ending.line}\r\n`);
   return ending.exit;
-}
-
-/** Runs stty on our terminal (stdin); its output, or undefined if it failed. */
-async function stty(arg: string): Promise<string | undefined> {
-  try {
-    const p = Bun.spawn(["stty", arg], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
-    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
-    return code === 0 ? out.trim() : undefined;
-  } catch {
-    return undefined; // no stty: the runtime's raw mode alone
-  }
 }
 
 /**
@@ -153,22 +153,5 @@ function ttyName(): { tty?: string } {
     return path.startsWith("/dev/") ? { tty: `${path}@${fstatSync(0).ctimeMs}` } : {};
   } catch {
     return {};
-  }
-}
-
-/**
- * Blocking writes to the terminal: while it is busy we stop reading the socket, so the daemon
- * sees our backlog grow and applies its watermarks, rather than this process buffering without end.
- */
-function writeAll(data: Uint8Array | string): void {
-  let bytes = typeof data === "string" ? Buffer.from(data) : data;
-  while (bytes.byteLength > 0) {
-    try {
-      const n = writeSync(1, bytes);
-      bytes = bytes.subarray(n);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-      Bun.sleepSync(1);
-    }
   }
 }

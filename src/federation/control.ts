@@ -86,7 +86,7 @@ export class RemoteControl {
   private context(identity: Identity): HandlerContext {
     return {
       broker: this.broker,
-      client: { id: -1, identity, peerPid: undefined, fail() {} },
+      client: { id: -1, identity, peerPid: undefined, insideSession: undefined, fail() {} },
       requestId: 0,
       signal: new AbortController().signal,
       openStream() {

@@ -7,7 +7,6 @@
  * that is merely slower than the program costs no more than one that keeps up.
  */
 import type { AttachEvent, BannerEvent } from "../protocol/requests.ts";
-import { CLEAR_SCREEN, LEAVE_ALT_SCREEN, RESET_MODES } from "../protocol/terminal.ts";
 import type { Session, SessionEvent } from "./session.ts";
 
 /**
@@ -85,8 +84,8 @@ export class Attachment {
     const t0 = performance.now();
     const screen = this.session.currentScreen();
     this.sentTo = this.session.ring.end;
-    const enc = new TextEncoder();
-    this.stream.redraw(enc.encode(LEAVE_ALT_SCREEN + RESET_MODES + CLEAR_SCREEN + screen.snapshot(history)), this.sentTo, this.session.cols, this.session.rows);
+    // Built once per change of the screen: attaching again to a quiet session costs no serialising.
+    this.stream.redraw(screen.restore(history), this.sentTo, this.session.cols, this.session.rows);
     this.snapshotCost = performance.now() - t0;
     this.lastSnapshot = Date.now();
   }

@@ -9,6 +9,7 @@
  */
 import { SerializeAddon } from "@xterm/addon-serialize";
 import { Terminal, type IBufferCell } from "@xterm/headless";
+import { RestoreCache } from "./restore.ts";
 import type { Ring } from "./ring.ts";
 
 /** The parts of xterm's core we read that its public API does not expose. */
@@ -27,6 +28,8 @@ const MOUSE_ENCODING: Record<string, number> = { UTF8: 1005, SGR: 1006, URXVT: 1
 export class Screen {
   readonly term: Terminal;
   private readonly serializer = new SerializeAddon();
+  /** The attach restores, kept until the next write or resize. */
+  readonly restores: RestoreCache;
   /** Offset (in the session's output) of the next byte to parse. */
   parsed = 0;
   /** Lines that have scrolled off the top of the normal screen so far: how much history is new. */
@@ -36,6 +39,7 @@ export class Screen {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, logLevel: "off" });
     // The addon's types name the browser Terminal; the headless one has every member it uses.
     this.term.loadAddon(this.serializer as unknown as Parameters<Terminal["loadAddon"]>[0]);
+    this.restores = new RestoreCache(this.term, this.serializer, () => this.modes());
     this.term.onScroll(() => {
       if (this.term.buffer.active.type === "normal") this.scrolled++;
     });
@@ -73,23 +77,30 @@ export class Screen {
 
   private write(data: Uint8Array | string): void {
     // writeSync parses now; write() would defer to a timer and the snapshot would lag.
+    this.restores.changed();
     const core = this.core;
     if (core.writeSync) core.writeSync(data);
     else this.term.write(typeof data === "string" ? data : data.slice()); // queued: must not be a view into the ring
   }
 
   resize(cols: number, rows: number): void {
-    if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
+    if (cols === this.term.cols && rows === this.term.rows) return;
+    this.restores.changed();
+    this.term.resize(cols, rows);
   }
 
   /**
    * Bytes that redraw this screen on a blank terminal of the same size: `history` lines of
    * scrollback (which scroll into the outer terminal's own history), the screen, the alternate
-   * screen if active, the cursor and the modes the program set.
+   * screen if active, the cursor and the modes the program set. See restore.ts.
    */
   snapshot(history: number): string {
-    const body = this.serializer.serialize({ scrollback: history, excludeModes: true });
-    return body + this.modes();
+    return this.restores.snapshot(history);
+  }
+
+  /** The whole restore for an attaching client (modes reset, screen cleared, then the snapshot), encoded; kept until the screen changes. */
+  restore(history: number): Uint8Array {
+    return this.restores.restore(history);
   }
 
   /** The modes a program may have set, as the sequences that set them. */

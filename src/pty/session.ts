@@ -86,6 +86,8 @@ export class Session {
   private parseTimer: Timer | undefined;
   /** Where the ring ended at the last parse tick: how much flowed since. */
   private tickMark = 0;
+  /** Output per tick, smoothed (each tick's flow plus half the last value): see parseTick. */
+  private flow = 0;
   private log: SessionLog | undefined;
   /** The PTY reached end of file: everything the program wrote has been read. */
   private eof = false;
@@ -159,11 +161,16 @@ export class Session {
 
   private readonly parseTick = (): void => {
     this.parseTimer = undefined;
-    const flowing = this.ring.end - this.tickMark;
+    // Smoothed, so one quiet tick inside a flood (the program descheduled for a moment on a
+    // busy machine) does not start a 256 KiB parse that competes with the relay: measured on the
+    // WebSocket flood, such ticks were a fifth of the daemon's CPU. A steady flow of F per tick
+    // settles at 2F, hence the doubled bound; after a flood ends the tracker resumes within a
+    // few ticks, and whoever needs the screen sooner catches it up on the spot anyway.
+    this.flow = this.flow / 2 + (this.ring.end - this.tickMark);
     this.tickMark = this.ring.end;
     const tracker = this.tracker;
     if (!tracker) return;
-    if (flowing <= FLOOD_BYTES_PER_TICK) tracker.catchUp(this.ring, this.skipped, PARSE_SLICE);
+    if (this.flow <= 2 * FLOOD_BYTES_PER_TICK) tracker.catchUp(this.ring, this.skipped, PARSE_SLICE);
     if (tracker.behind(this.ring) > 0) this.parseTimer = setTimeout(this.parseTick, PARSE_INTERVAL_MS);
   };
 

@@ -92,6 +92,7 @@ function run(broker: Broker, who: Identity, type: string, args: unknown, signal:
     id: -nextHttpClient++,
     identity: who,
     peerPid: undefined,
+    insideSession: undefined,
     // A request that would close its connection (a rotated token) just ends: HTTP has no connection to close.
     fail: () => {},
   };

@@ -260,6 +260,7 @@ export class WsClient {
         id: -++wsClientIds,
         identity: { name: p.who.name, kind: p.who.kind },
         peerPid: undefined,
+        insideSession: undefined,
         fail: (code, message, fatal) => this.fail(new MaestroError(code, message), fatal),
       });
     }

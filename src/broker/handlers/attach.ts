@@ -13,9 +13,9 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   const name = args.name;
   const session = broker.sessions.get(name);
   // From inside the session its own output would be fed back into it without end (tmux refuses
-  // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs.
-  const inside = client.peerPid === undefined ? undefined : broker.sessionOfProcess(client.peerPid, 0);
-  if (inside !== undefined && "session" in inside && inside.session.name === session.name) {
+  // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs: read at
+  // hello, which walked the client's ancestry in /proc already (a dozen reads; not twice).
+  if (client.insideSession === session.name) {
     throw new MaestroError("forbidden", `cannot attach to ${session.name} from inside it: its output would loop into itself; use another terminal (\`maestro peek ${session.name}\` shows its screen)`);
   }
   const { read_only: ro, cols, rows, history, tty } = args;
