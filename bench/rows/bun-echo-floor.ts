@@ -12,6 +12,7 @@ import {
 } from "../lib.ts";
 
 const ECHO = join(import.meta.dir, "..", "floor", "echo.ts");
+const SQLITE = join(import.meta.dir, "..", "floor", "sqlite-commit.ts");
 
 export function echoFloorRow(clients: number): Row {
   return {
@@ -51,6 +52,32 @@ function rateCell(t: Throughput, n: number): Cell {
   const latency = [t.p50_ms !== undefined && `p50 ${t.p50_ms.toFixed(3)} ms`, t.p99_ms !== undefined && `p99 ${t.p99_ms.toFixed(3)} ms`].filter(Boolean);
   return { kind: "value", value: t.rate, unit: "msg/s", detail: [...latency, `n=${n.toLocaleString("en-US")}`].join(", ") };
 }
+
+/**
+ * The other floor under the c=1 row: with one message in flight, every ack waits for a COMMIT of
+ * its own, so no daemon on this store beats a bare bun:sqlite loop of one transaction per message.
+ */
+export const sqliteCommitFloor: Row = {
+  id: "sqlite-commit-c1",
+  figure: "floor: bare bun:sqlite, one transaction per message (WAL, synchronous=NORMAL; a message row and a delivery row), vs `redis-benchmark -c 1 XADD`",
+  peer: "redis",
+  needs: ["redis-server", "redis-benchmark", "redis-cli"],
+  target: { better: "higher", ratio: 1.0 },
+  async run({ quick, scope, log }) {
+    const sizing: Sizing = { probeN: 2_000, seconds: quick ? 1 : 3, maxN: 2_000_000 };
+    const redis = await startRedis(scope);
+    const peer = await sizedRun((n) => redisBenchmark(redis, 1, n, ["XADD", "benchstream", "*", "field", "value"]), sizing);
+    log(`redis: ${Math.round(peer.result.rate)} XADD/s over ${peer.n}`);
+    const dir = tempDir(scope, "msq");
+    let round = 0;
+    const floor = await sizedRun(async (n) => {
+      const r = await capture([process.execPath, SQLITE, join(dir, `floor-${round++}.db`), String(n)], { timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(`the sqlite floor exited ${r.code}: ${firstLine(r.stderr)}`);
+      return JSON.parse(r.stdout) as Throughput;
+    }, sizing);
+    return { maestro: rateCell(floor.result, floor.n), peer: rateCell(peer.result, peer.n) };
+  },
+};
 
 export const echoFloorC1 = echoFloorRow(1);
 export const echoFloorC50 = echoFloorRow(50);

@@ -15,7 +15,7 @@ import inject from "./inject.ts";
 import mcpSend from "./mcp-send.ts";
 import injectQuiet from "./inject-quiet.ts";
 import { bunFloorVsSendKeys, sendVsBunFloor, sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
-import { echoFloorC1, echoFloorC50 } from "./bun-echo-floor.ts";
+import { echoFloorC1, echoFloorC50, sqliteCommitFloor } from "./bun-echo-floor.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
 import sessionCycles from "./session-cycles.ts";
@@ -30,6 +30,7 @@ export const ROWS: Row[] = [
   redisXaddC50,
   echoFloorC1,
   echoFloorC50,
+  sqliteCommitFloor,
   followLatency,
   fanoutSubscribers,
   inbox1m,
