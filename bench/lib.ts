@@ -20,3 +20,4 @@ export * from "./lib/ptyclient.ts";
 export * from "./lib/wsclient.ts";
 export * from "./lib/flood.ts";
 export * from "./lib/relay-floor.ts";
+export * from "./lib/xadd.ts";

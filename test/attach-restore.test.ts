@@ -3,22 +3,13 @@
  * clients attaching at once or one after another see the same exact screen, and one attaching
  * after new output, or after the session was resized, sees the screen as it is now.
  */
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { TestHome } from "./helpers.ts";
-import { diffTerminals, Tty } from "./tty.ts";
+import { diffTerminals, ttysFor, type Tty } from "./tty.ts";
 
 const h = new TestHome();
 afterAll(() => h.cleanup());
-const ttys: Tty[] = [];
-const tty = (args: string[], cols = 80, rows = 24) => {
-  const t = new Tty(h, args, cols, rows);
-  ttys.push(t);
-  return t;
-};
-afterEach(async () => {
-  for (const t of ttys.splice(0)) t.dispose();
-  await h.run(["rm", "--force", "w"]).catch(() => {});
-});
+const tty = ttysFor(h);
 
 /** Detaches by signal: unlike the detach key, it cannot race the client's switch to raw mode. */
 async function detach(t: Tty): Promise<void> {

@@ -1,21 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { BIN, TestHome, waitFor } from "./helpers.ts";
-import { diffTerminals, render, Tty } from "./tty.ts";
+import { diffTerminals, render, Tty, ttysFor } from "./tty.ts";
 
 const h = new TestHome();
 afterAll(() => h.cleanup());
-const ttys: Tty[] = [];
-const tty = (args: string[], cols = 80, rows = 24) => {
-  const t = new Tty(h, args, cols, rows);
-  ttys.push(t);
-  return t;
-};
-afterEach(async () => {
-  for (const t of ttys.splice(0)) t.dispose();
-  await h.run(["rm", "--force", "w"]).catch(() => {});
-});
+const tty = ttysFor(h);
 
 const ESC = "\x1b";
 /** History with colours, modes a TUI sets, then an alternate screen with attributes, colours and wide characters. */
@@ -97,7 +88,7 @@ describe("attach", () => {
     const before = join(h.home, "stty-before");
     const after = join(h.home, "stty-after");
     const shell = new Tty(h, [], 80, 24, {}, ["sh", "-c", `stty -g > ${before}; ${BIN} attach w; stty -g > ${after}`]);
-    ttys.push(shell);
+    tty.adopt(shell);
     await shell.settle();
     shell.type("\r");
     await shell.waitScreen(/cd/);
@@ -115,7 +106,7 @@ describe("attach", () => {
     await h.ok(["new", "w", "--", "sh", "-c", "seq 1 100; exec cat"]);
     await h.ok(["wait", "w", "--match", "^100$", "--timeout", "5s"]);
     const shell = new Tty(h, [], 80, 24, {}, ["sh", "-c", `${BIN} attach w; read x; ${BIN} attach w`]);
-    ttys.push(shell);
+    tty.adopt(shell);
     await shell.waitScreen(/^100$/m);
     shell.type("\x1c");
     await shell.waitScreen(/\[detached from w\]/);

@@ -4,6 +4,7 @@
  * test can compare what a person would see cell by cell.
  */
 import { Terminal, type IBuffer, type IBufferCell } from "@xterm/headless";
+import { afterEach } from "vitest";
 import type { Subprocess } from "bun";
 import { BIN, type TestHome, waitFor } from "./helpers.ts";
 
@@ -83,6 +84,20 @@ export class Tty {
 }
 
 /** A reference terminal: fed exactly the bytes the program wrote, as the PTY delivered them. */
+/**
+ * A factory of Ttys for one test file: after each test every Tty it made is disposed and the
+ * session `session` removed, so the next test starts from no session.
+ */
+export function ttysFor(h: TestHome, session = "w"): ((args: string[], cols?: number, rows?: number) => Tty) & { adopt(t: Tty): Tty } {
+  const ttys: Tty[] = [];
+  afterEach(async () => {
+    for (const t of ttys.splice(0)) t.dispose();
+    await h.run(["rm", "--force", session]).catch(() => {});
+  });
+  const adopt = (t: Tty) => (ttys.push(t), t);
+  return Object.assign((args: string[], cols = 80, rows = 24) => adopt(new Tty(h, args, cols, rows)), { adopt });
+}
+
 export async function render(bytes: string, cols: number, rows: number): Promise<Terminal> {
   const t = new Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true, logLevel: "off" });
   await new Promise<void>((r) => t.write(bytes, r));

@@ -6,10 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  capture, firstLine, redisBenchmark, sizedRun, startRedis, tempDir, waitFor,
-  type Cell, type Row, type Sizing, type Throughput,
-} from "../lib.ts";
+import { capture, firstLine, rateCell, redisXaddCell, sizedRun, tempDir, waitFor, xaddSizing, type Row, type Throughput } from "../lib.ts";
 
 const ECHO = join(import.meta.dir, "..", "floor", "echo.ts");
 const SQLITE = join(import.meta.dir, "..", "floor", "sqlite-commit.ts");
@@ -22,10 +19,8 @@ export function echoFloorRow(clients: number): Row {
     needs: ["redis-server", "redis-benchmark", "redis-cli"],
     target: { better: "higher", ratio: 1.0 },
     async run({ quick, scope, log }) {
-      const sizing: Sizing = { probeN: Math.max(2_000, 200 * clients), seconds: quick ? 1 : 3, maxN: 2_000_000 };
-      const redis = await startRedis(scope);
-      const peer = await sizedRun((n) => redisBenchmark(redis, clients, n, ["XADD", "benchstream", "*", "field", "value"]), sizing);
-      log(`redis: ${Math.round(peer.result.rate)} XADD/s over ${peer.n}`);
+      const sizing = xaddSizing(clients, quick);
+      const peer = await redisXaddCell(scope, clients, sizing, log);
       const sock = join(tempDir(scope, "mbe"), "echo.sock");
       const server = Bun.spawn([process.execPath, ECHO, "server", sock], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
       scope.defer("stop the echo server", async () => {
@@ -37,7 +32,7 @@ export function echoFloorRow(clients: number): Row {
         return existsSync(sock);
       });
       const floor = await sizedRun((n) => echo(sock, clients, n), sizing);
-      return { maestro: rateCell(floor.result, floor.n), peer: rateCell(peer.result, peer.n) };
+      return { maestro: rateCell(floor.result, floor.n), peer };
     },
   };
 }
@@ -48,10 +43,6 @@ async function echo(sock: string, clients: number, n: number): Promise<Throughpu
   return JSON.parse(r.stdout) as Throughput;
 }
 
-function rateCell(t: Throughput, n: number): Cell {
-  const latency = [t.p50_ms !== undefined && `p50 ${t.p50_ms.toFixed(3)} ms`, t.p99_ms !== undefined && `p99 ${t.p99_ms.toFixed(3)} ms`].filter(Boolean);
-  return { kind: "value", value: t.rate, unit: "msg/s", detail: [...latency, `n=${n.toLocaleString("en-US")}`].join(", ") };
-}
 
 /**
  * The other floor under the c=1 row: with one message in flight, every ack waits for a COMMIT of
@@ -64,10 +55,8 @@ export const sqliteCommitFloor: Row = {
   needs: ["redis-server", "redis-benchmark", "redis-cli"],
   target: { better: "higher", ratio: 1.0 },
   async run({ quick, scope, log }) {
-    const sizing: Sizing = { probeN: 2_000, seconds: quick ? 1 : 3, maxN: 2_000_000 };
-    const redis = await startRedis(scope);
-    const peer = await sizedRun((n) => redisBenchmark(redis, 1, n, ["XADD", "benchstream", "*", "field", "value"]), sizing);
-    log(`redis: ${Math.round(peer.result.rate)} XADD/s over ${peer.n}`);
+    const sizing = xaddSizing(1, quick);
+    const peer = await redisXaddCell(scope, 1, sizing, log);
     const dir = tempDir(scope, "msq");
     let round = 0;
     const floor = await sizedRun(async (n) => {
@@ -75,7 +64,7 @@ export const sqliteCommitFloor: Row = {
       if (r.code !== 0) throw new Error(`the sqlite floor exited ${r.code}: ${firstLine(r.stderr)}`);
       return JSON.parse(r.stdout) as Throughput;
     }, sizing);
-    return { maestro: rateCell(floor.result, floor.n), peer: rateCell(peer.result, peer.n) };
+    return { maestro: rateCell(floor.result, floor.n), peer };
   },
 };
 

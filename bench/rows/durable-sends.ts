@@ -3,7 +3,7 @@
  * append-only file fsynced every second (SPEC §9). Shared by the c=1 and c=50 rows.
  */
 import {
-  firstLine, formatNumber, redisBenchmark, sizedRun, startMaestro, startRedis,
+  firstLine, rateCell, redisXaddCell, sizedRun, startMaestro, xaddSizing,
   type Cell, type MaestroHome, type Row, type Sizing, type Throughput,
 } from "../lib.ts";
 
@@ -15,13 +15,10 @@ export function durableSendsRow(clients: number): Row {
     needs: ["redis-server", "redis-benchmark", "redis-cli"],
     target: { better: "higher", ratio: 1.0 },
     async run({ quick, scope, log }) {
-      // Enough operations that a probe says something at this concurrency, and runs of a few seconds.
-      const sizing: Sizing = { probeN: Math.max(2_000, 200 * clients), seconds: quick ? 1 : 3, maxN: 2_000_000 };
-      const redis = await startRedis(scope);
-      const peer = await sizedRun((n) => redisBenchmark(redis, clients, n, ["XADD", "benchstream", "*", "field", "value"]), sizing);
-      log(`redis: ${Math.round(peer.result.rate)} XADD/s over ${peer.n}`);
+      const sizing = xaddSizing(clients, quick);
+      const peer = await redisXaddCell(scope, clients, sizing, log);
       const maestro = await startMaestro(scope);
-      return { maestro: await maestroCell(maestro, clients, sizing), peer: rateCell(peer.result, peer.n) };
+      return { maestro: await maestroCell(maestro, clients, sizing), peer };
     },
   };
 }
@@ -55,11 +52,6 @@ function parseBenchSend(stdout: string): Throughput {
   const rate = num(o.rate);
   if (rate === undefined || rate <= 0) throw new Error(`maestro bench send: no positive "rate" in ${firstLine(stdout)}`);
   return { rate, p50_ms: num(o.p50_ms), p99_ms: num(o.p99_ms) };
-}
-
-function rateCell(t: Throughput, n: number): Cell {
-  const latency = [t.p50_ms !== undefined && `p50 ${formatNumber(t.p50_ms)} ms`, t.p99_ms !== undefined && `p99 ${formatNumber(t.p99_ms)} ms`].filter(Boolean);
-  return { kind: "value", value: t.rate, unit: "msg/s", detail: [...latency, `n=${n.toLocaleString("en-US")}`].join(", ") };
 }
 
 /** What "durable" means on maestro's side of the row: each send is acknowledged only after its COMMIT. */
