@@ -41,7 +41,8 @@ const messageBody = z
 const receiptBody = z
   .object({
     id: z.number().int().positive(),
-    states: z.array(z.object({ name: bareName, status: z.enum(["delivered", "read", "acked"]), at: z.number().int() }).strict()).max(1000),
+    // dead: redeliveries exhausted there, or refused there (policy, rate limit, attachment); why in reason.
+    states: z.array(z.object({ name: bareName, status: z.enum(["delivered", "read", "acked", "dead"]), at: z.number().int(), reason: z.string().max(1024).optional() }).strict()).max(1000),
   })
   .strict();
 
@@ -65,6 +66,7 @@ export const controlSubject = (host: string) => `maestro.fed.control.${host}`;
 export type Envelope = z.infer<typeof envelope>;
 export type MessageBody = z.infer<typeof messageBody>;
 export type Ref = z.infer<typeof ref>;
+export type ReceiptBody = z.infer<typeof receiptBody>;
 
 /** The sender's `from` may hold anything a hostile peer wrote: parsed strictly, or refused. */
 export function parseEnvelope(data: Uint8Array): Envelope | string {

@@ -7,7 +7,7 @@ import { headers } from "@nats-io/transport-node";
 import type { OutboxRow } from "../broker/store/federation.ts";
 import { splitAddress } from "../protocol/address.ts";
 import type { FedContext } from "./context.ts";
-import { inSubject, seal, SIG_HEADER, type Envelope, type MessageBody, type Ref } from "./envelope.ts";
+import { inSubject, seal, SIG_HEADER, type Envelope, type MessageBody, type ReceiptBody, type Ref } from "./envelope.ts";
 
 /** Outbox rows published per round; each round waits for JetStream's acks, then deletes them. */
 const BATCH = 256;
@@ -121,11 +121,22 @@ export class Outbox {
     const origin = store.federation.origin(r.message_id);
     const m = store.messages.get(r.message_id);
     if (!origin || !m) return undefined;
-    const states = store.messages.deliveriesOf(m).flatMap((d) => {
+    const states = store.messages.deliveriesOf(m).flatMap((d): ReceiptBody["states"] => {
+      if (d.status === "dead") return [{ name: d.recipient, status: d.status, at: Date.now(), reason: `dead on ${this.f.host}: ${d.dead_reason ?? "?"}`.slice(0, 1024) }];
       if (d.status !== "delivered" && d.status !== "read" && d.status !== "acked") return [];
       return [{ name: d.recipient, status: d.status, at: d.acked_at ?? d.read_at ?? d.delivered_at ?? Date.now() }];
     });
     if (states.length === 0) return undefined;
-    return { env: { v: 1, kind: "receipt", from: this.f.host, to: r.host, at: Date.now(), body: { id: origin.id, states } }, msgId: `${this.f.host}.r.${r.message_id}.${r.seq}` };
+    return { env: { v: 1, kind: "receipt", from: this.f.host, to: r.host, at: Date.now(), body: { id: origin.id, states } }, msgId: receiptMsgId(this.f.host, r.message_id, states) };
   }
+}
+
+/**
+ * A receipt's Nats-Msg-Id names what it says, not its outbox seq: a seq is reused once the
+ * outbox is empty (SQLite's rowid), and JetStream would drop a new receipt (dead after
+ * delivered) as a duplicate of an old one within its window. The same states twice are one.
+ */
+function receiptMsgId(host: string, id: number, states: ReceiptBody["states"]): string {
+  const said = states.map((s) => `${s.name}:${s.status}`).join(",");
+  return `${host}.r.${id}.${Bun.hash(said).toString(36)}`;
 }

@@ -4,12 +4,29 @@
  * audited and terminated, never redelivered.
  */
 import type { JsMsg } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
+import { Policy } from "../broker/policy.ts";
+import { RateLimiter } from "../broker/ratelimit.ts";
 import { splitAddress } from "../protocol/address.ts";
+import { MaestroError } from "../protocol/errors.ts";
 import type { FedContext } from "./context.ts";
-import { durableName, parseEnvelope, SIG_HEADER, STREAM, verifySig, type MessageBody, type Ref } from "./envelope.ts";
+import { durableName, inSubject, parseEnvelope, seal, SIG_HEADER, STREAM, verifySig, type Envelope, type MessageBody, type ReceiptBody, type Ref } from "./envelope.ts";
+
+interface Refusal {
+  name: string;
+  reason: string;
+}
 
 export class Receiver {
-  constructor(private readonly f: FedContext) {}
+  /** This host's own rules apply to what other hosts send (their senders are `name@host`). */
+  private readonly policy: Policy;
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly f: FedContext) {
+    const c = f.broker.config;
+    this.policy = new Policy(c.policy);
+    this.limiter = new RateLimiter(c.limits.sends_per_second, c.limits.send_burst);
+  }
 
   async consume(): Promise<void> {
     const f = this.f;
@@ -71,18 +88,19 @@ export class Receiver {
   private async receiveMessage(host: string, b: MessageBody, refuse: (why: string) => void): Promise<void> {
     const f = this.f;
     const store = f.broker.store;
-    const names = b.to.filter((n) => store.identities.get(n));
-    if (names.length < b.to.length) {
-      const gone = b.to.filter((n) => !names.includes(n));
-      f.broker.audit.record(`host:${host}`, "federation.receive", gone.join(","), "error", `message ${host}.${b.id}: no such recipient here any more`);
-    }
-    if (names.length === 0) return refuse(`message ${host}.${b.id}: none of its recipients is on this host`);
+    const sender = `${b.from}@${host}`;
+    if (store.federation.inbound(host, b.id) !== undefined) return this.duplicate(host, b.id);
+    const { names, refused } = this.admit(sender, b);
+    // Told to the sender before anything is committed here: a crash in between redelivers the
+    // envelope and the same receipt is published again (deduplicated by its Nats-Msg-Id).
+    if (refused.length > 0) await this.reportDead(host, b.id, refused);
+    if (names.length === 0) return refuse(`message ${host}.${b.id}: refused for every recipient (${refused.map((r) => r.reason).join("; ")})`);
     const local = (r: Ref | null) => (r === null ? null : r.host === f.host ? (store.messages.get(r.id) ? r.id : null) : (store.federation.inbound(r.host, r.id) ?? null));
     const inReplyTo = local(b.in_reply_to);
     const thread = local(b.thread) ?? (inReplyTo !== null ? store.messages.get(inReplyTo)!.thread_id : null);
     const row = await f.broker.router.receive(
       {
-        sender: `${b.from}@${host}`,
+        sender,
         recipients: JSON.stringify(names),
         subject: b.subject,
         body: b.body,
@@ -101,20 +119,73 @@ export class Receiver {
       { host, id: b.id },
     );
     if (row) f.counts.received++;
-    else {
-      // Seen id: a redelivery after a crash, a duplicate publish, or a replay inside the window.
-      f.counts.duplicates++;
-      f.broker.audit.record(`host:${host}`, "federation.receive", `${host}.${b.id}`, "denied", "duplicate: message id already stored");
-    }
+    else this.duplicate(host, b.id);
   }
 
-  private async receiveReceipt(host: string, b: { id: number; states: { name: string; status: string; at: number }[] }, refuse: (why: string) => void): Promise<void> {
+  /** Seen id: a redelivery after a crash, a duplicate publish, or a replay inside the window. */
+  private duplicate(host: string, id: number): void {
+    this.f.counts.duplicates++;
+    this.f.broker.audit.record(`host:${host}`, "federation.receive", `${host}.${id}`, "denied", "duplicate: message id already stored");
+  }
+
+  /**
+   * This host's checks on a remote sender, as for a local one: each recipient must exist here
+   * and be allowed by `[[policy]]`; the message takes one token of the sender's bucket (a remote
+   * operator is exempt, as the local one, unless limits.rate_limit_operator). Each refusal is
+   * audited here and goes back to the sender as a dead receipt.
+   */
+  private admit(sender: string, b: MessageBody): { names: string[]; refused: Refusal[] } {
+    const f = this.f;
+    const refused: Refusal[] = [];
+    const deny = (name: string, reason: string, outcome: "denied" | "error" = "denied") => {
+      refused.push({ name, reason: `refused by ${f.host}: ${reason}` });
+      f.broker.audit.record(sender, "federation.receive", name, outcome, `message ${sender.split("@")[1]}.${b.id}: ${reason}`);
+    };
+    const limits = f.broker.config.limits;
+    if (b.from !== "operator" || limits.rate_limit_operator) {
+      try {
+        this.limiter.take(sender);
+      } catch (err) {
+        if (!(err instanceof MaestroError)) throw err;
+        for (const n of b.to) deny(n, err.message);
+        return { names: [], refused };
+      }
+    }
+    const names: string[] = [];
+    for (const n of b.to) {
+      if (!f.broker.store.identities.get(n)) {
+        deny(n, `no such recipient here any more`, "error");
+        continue;
+      }
+      try {
+        this.policy.check(sender, n);
+        names.push(n);
+      } catch (err) {
+        if (!(err instanceof MaestroError)) throw err;
+        deny(n, err.message);
+      }
+    }
+    return { names, refused };
+  }
+
+  /** A dead receipt straight to the sending host (there is no delivery row here to queue it by). */
+  private async reportDead(host: string, originId: number, refused: Refusal[]): Promise<void> {
+    const f = this.f;
+    const at = Date.now();
+    const env: Envelope = { v: 1, kind: "receipt", from: f.host, to: host, at, body: { id: originId, states: refused.map((r) => ({ name: r.name, status: "dead" as const, at, reason: r.reason.slice(0, 1024) })) } };
+    const { data, sig } = await seal(f.key.privateKey, env);
+    const h = headers();
+    h.set(SIG_HEADER, sig);
+    await f.js!.publish(inSubject(host), data, { msgID: `${f.host}.x.${host}.${originId}`, headers: h, timeout: 5000 });
+  }
+
+  private async receiveReceipt(host: string, b: ReceiptBody, refuse: (why: string) => void): Promise<void> {
     const f = this.f;
     const m = f.broker.store.messages.get(b.id);
     if (!m || splitAddress(m.sender)) return refuse(`receipt for message ${b.id}, which this host did not send`);
     const { unknown } = await f.broker.router.applyReceipt(
       b.id,
-      b.states.map((s) => ({ recipient: `${s.name}@${host}`, status: s.status, at: s.at })),
+      b.states.map((s) => ({ recipient: `${s.name}@${host}`, status: s.status, at: s.at, ...(s.reason === undefined ? {} : { reason: s.reason }) })),
     );
     if (unknown.length > 0) f.broker.audit.record(`host:${host}`, "federation.receive", String(b.id), "denied", `receipt for ${unknown.join(",")}: not recipients of that message`);
   }

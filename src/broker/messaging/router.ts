@@ -95,12 +95,12 @@ export class Router {
   }
 
   /** Delivery states another host reported for its recipients of our message `id`: forward only. */
-  async applyReceipt(id: number, states: { recipient: string; status: string; at: number }[]): Promise<{ applied: number; unknown: string[] }> {
+  async applyReceipt(id: number, states: { recipient: string; status: string; at: number; reason?: string }[]): Promise<{ applied: number; unknown: string[] }> {
     const unknown: string[] = [];
     let applied = 0;
     await this.writer.write(() => {
       for (const s of states) {
-        const r = this.store.federation.applyReceipt(s.recipient, id, s.status, s.at);
+        const r = this.store.federation.applyReceipt(s.recipient, id, s.status, s.at, s.reason);
         if (r === undefined) unknown.push(s.recipient);
         else if (r) applied++;
       }

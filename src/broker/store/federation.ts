@@ -40,6 +40,10 @@ export class FederationStore {
         `INSERT INTO fed_hosts (host, public_key, entry, first_seen, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (host) DO UPDATE SET entry = excluded.entry, updated_at = excluded.updated_at WHERE public_key = excluded.public_key`,
       ),
+      markDead: db.query<never, { recipient: string; id: number; reason: string }>(
+        `UPDATE deliveries SET status = 'dead', dead_reason = $reason, redeliver_at = NULL
+         WHERE recipient = $recipient AND message_id = $id AND status IN ('queued', 'delivered', 'read')`,
+      ),
       delivery: db.query<{ status: string }, [recipient: string, id: number]>("SELECT status FROM deliveries WHERE recipient = ? AND message_id = ?"),
       setStatus: db.query<never, { recipient: string; id: number; status: string; at: number }>(
         `UPDATE deliveries SET status = $status,
@@ -103,9 +107,12 @@ export class FederationStore {
    * A receipt from the recipient's host: moves the delivery forward only. Undefined if that
    * recipient has no delivery of the message (a receipt for something never sent to it).
    */
-  applyReceipt(recipient: string, id: number, status: string, at: number): boolean | undefined {
+  applyReceipt(recipient: string, id: number, status: string, at: number, reason?: string): boolean | undefined {
     const d = this.s.delivery.get(recipient, id);
     if (!d) return undefined;
+    // Dead on its host (redeliveries exhausted, or refused there by policy or rate limit): dead
+    // here too, with that host's reason — unless it was acked, expired or dead already.
+    if (status === "dead") return this.s.markDead.run({ recipient, id, reason: reason ?? "dead on its host" }).changes > 0;
     if ((RANK[status] ?? -1) <= (RANK[d.status] ?? 0) || status === "expired" || status === "dead") return false;
     this.s.setStatus.run({ recipient, id, status, at });
     return true;
