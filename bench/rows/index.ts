@@ -6,6 +6,7 @@ import type { Row } from "../lib.ts";
 import attachLatency from "./attach-latency.ts";
 import dashboardTab from "./dashboard-tab.ts";
 import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
+import { fedLatency, fedSendsC1, fedSendsC50 } from "./federation.ts";
 import followLatency from "./follow-latency.ts";
 import idleShellsRss from "./idle-shells-rss.ts";
 import inbox1m from "./inbox-1m.ts";
@@ -38,4 +39,7 @@ export const ROWS: Row[] = [
   webClientRss,
   mcpSend,
   dashboardTab,
+  fedLatency,
+  fedSendsC1,
+  fedSendsC50,
 ];
