@@ -54,10 +54,20 @@ const controlReplyBody = z
   .object({ nonce, ok: z.boolean(), result: z.unknown().optional(), error: z.object({ code: z.string().max(64), message: z.string().max(4096) }).strict().optional() })
   .strict();
 
+/** Items per batch envelope; the drainer also cuts a batch by bytes (BATCH_BYTES). */
+export const MAX_BATCH = 512;
+/** Well under NATS's default max_payload (1 MB), headers included. */
+export const BATCH_BYTES = 512 * 1024;
+
 const common = { v: z.literal(1), from: host, to: host, at: z.number().int() };
 const envelope = z.discriminatedUnion("kind", [
   z.object({ ...common, kind: z.literal("message"), body: messageBody }).strict(),
   z.object({ ...common, kind: z.literal("receipt"), body: receiptBody }).strict(),
+  // Batches: one signature, one publish, one JetStream ack and one commit on the receiver for
+  // many messages (or receipts) to the same host. Each item keeps its own origin id, so the
+  // receiver's seen-ids still refuse any item it has stored before.
+  z.object({ ...common, kind: z.literal("messages"), body: z.object({ items: z.array(messageBody).min(1).max(MAX_BATCH) }).strict() }).strict(),
+  z.object({ ...common, kind: z.literal("receipts"), body: z.object({ items: z.array(receiptBody).min(1).max(MAX_BATCH) }).strict() }).strict(),
   z.object({ ...common, kind: z.literal("control"), body: controlBody }).strict(),
   z.object({ ...common, kind: z.literal("control-reply"), body: controlReplyBody }).strict(),
 ]);
@@ -82,8 +92,13 @@ export function parseEnvelope(data: Uint8Array): Envelope | string {
   return `malformed envelope: ${i.path.join(".")}: ${i.message}`;
 }
 
-export async function seal(key: CryptoKey, env: Envelope): Promise<{ data: Uint8Array; sig: string }> {
-  const data = new TextEncoder().encode(JSON.stringify(env));
+export function seal(key: CryptoKey, env: Envelope): Promise<{ data: Uint8Array; sig: string }> {
+  return sealJson(key, JSON.stringify(env));
+}
+
+/** Signs an envelope already serialized (the drainer builds batch envelopes from parts). */
+export async function sealJson(key: CryptoKey, json: string): Promise<{ data: Uint8Array; sig: string }> {
+  const data = new TextEncoder().encode(json);
   const sig = Buffer.from(await crypto.subtle.sign("Ed25519", key, data)).toString("base64");
   return { data, sig };
 }

@@ -1,16 +1,17 @@
 /**
  * The outbox drainer: rows of `fed_outbox` (committed with the message or delivery change they
- * stand for) published in order as signed envelopes, each stored by JetStream once
- * (`Nats-Msg-Id`), and deleted only after JetStream's ack.
+ * stand for) published in order as signed batch envelopes (many messages, or many receipts, to
+ * one host under one signature), each stored by JetStream once (`Nats-Msg-Id`); rows are deleted
+ * only after JetStream's ack.
  */
 import { headers } from "@nats-io/transport-node";
 import type { OutboxRow } from "../broker/store/federation.ts";
 import { splitAddress } from "../protocol/address.ts";
 import type { FedContext } from "./context.ts";
-import { inSubject, seal, SIG_HEADER, type Envelope, type MessageBody, type ReceiptBody, type Ref } from "./envelope.ts";
+import { BATCH_BYTES, inSubject, MAX_BATCH, sealJson, SIG_HEADER, type MessageBody, type ReceiptBody, type Ref } from "./envelope.ts";
 
-/** Outbox rows published per round; each round waits for JetStream's acks, then deletes them. */
-const BATCH = 256;
+/** Outbox rows per round; each round waits for JetStream's acks, then deletes them. */
+const BATCH = 2048;
 
 export class Outbox {
   private draining = false;
@@ -45,17 +46,15 @@ export class Outbox {
         this.again = false;
         const rows = f.broker.store.federation.batch(BATCH);
         if (rows.length === 0) break;
-        const results = await Promise.allSettled(rows.map((r) => this.publish(r)));
-        const done = rows.filter((_, i) => results[i]!.status === "fulfilled");
+        const { done, error } = await this.round(rows);
         if (done.length > 0) {
           await f.broker.router.writer.write(() => {
             for (const r of done) f.broker.store.federation.done(r.seq);
           });
         }
-        const bad = results.find((r) => r.status === "rejected");
-        if (bad) {
+        if (error !== undefined) {
           failed = true;
-          f.fail((bad as PromiseRejectedResult).reason);
+          f.fail(error);
           break;
         }
       }
@@ -72,16 +71,61 @@ export class Outbox {
     } else if (this.again) this.kick();
   }
 
-  /** One outbox row → one signed envelope, stored by JetStream once (Nats-Msg-Id). */
-  private async publish(r: OutboxRow): Promise<void> {
-    const built = r.kind === "message" ? this.messageEnvelope(r) : this.receiptEnvelope(r);
-    if (!built) return; // purged meanwhile: nothing left to send
-    const { env, msgId } = built;
-    const { data, sig } = await seal(this.f.key.privateKey, env);
+  /**
+   * One round: the rows grouped by (kind, host) in outbox order, each group cut into batch
+   * envelopes of at most MAX_BATCH items and BATCH_BYTES, all published at once. Returns the rows
+   * that are done (published and acked, or with nothing left to send) and the first failure.
+   */
+  private async round(rows: OutboxRow[]): Promise<{ done: OutboxRow[]; error: unknown }> {
+    const done: OutboxRow[] = [];
+    const chunks: Chunk[] = [];
+    const open = new Map<string, Chunk>();
+    for (const r of rows) {
+      const item = r.kind === "message" ? this.messageItem(r) : this.receiptItem(r);
+      if (!item) {
+        done.push(r); // purged meanwhile: nothing left to send
+        continue;
+      }
+      const json = JSON.stringify(item.body);
+      const key = `${r.kind} ${r.host}`;
+      let c = open.get(key);
+      if (c && (c.items.length >= MAX_BATCH || c.bytes + json.length > BATCH_BYTES)) c = undefined;
+      if (!c) {
+        c = { kind: r.kind, host: r.host, rows: [], items: [], keys: [], bytes: 0 };
+        open.set(key, c);
+        chunks.push(c);
+      }
+      c.rows.push(r);
+      c.items.push(json);
+      c.keys.push(item.key);
+      c.bytes += json.length + 1;
+    }
+    const results = await Promise.allSettled(chunks.map((c) => this.publish(c)));
+    let error: unknown;
+    results.forEach((res, i) => {
+      if (res.status === "fulfilled") done.push(...chunks[i]!.rows);
+      else error ??= res.reason;
+    });
+    return { done, error };
+  }
+
+  /**
+   * One chunk → one signed envelope, stored by JetStream once: its Nats-Msg-Id names exactly
+   * what it carries (the same items again, after a lost ack, are the same id). A chunk cut
+   * differently on a retry gets another id; its items already stored are refused by the
+   * receiver's seen ids, so each message is still stored once.
+   */
+  private async publish(c: Chunk): Promise<void> {
+    const f = this.f;
+    const kind = c.kind === "message" ? "messages" : "receipts";
+    const json = `{"v":1,"kind":"${kind}","from":${JSON.stringify(f.host)},"to":${JSON.stringify(c.host)},"at":${Date.now()},"body":{"items":[${c.items.join(",")}]}}`;
+    const { data, sig } = await sealJson(f.key.privateKey, json);
     const h = headers();
     h.set(SIG_HEADER, sig);
-    await this.f.js!.publish(inSubject(r.host), data, { msgID: msgId, headers: h, timeout: 5000 });
-    this.f.counts.published++;
+    const tag = c.kind === "message" ? "m" : "rs";
+    const msgID = `${f.host}.${tag}.${c.items.length}.${Bun.hash(c.keys.join(",")).toString(36)}`;
+    await f.js!.publish(inSubject(c.host), data, { msgID, headers: h, timeout: 5000 });
+    f.counts.published += c.items.length;
   }
 
   /** A message id as every host knows it: the host that first committed it, and its id there. */
@@ -91,7 +135,7 @@ export class Outbox {
     return o ?? { host: this.f.host, id: localId };
   }
 
-  private messageEnvelope(r: OutboxRow): { env: Envelope; msgId: string } | undefined {
+  private messageItem(r: OutboxRow): { body: MessageBody; key: string } | undefined {
     const m = this.f.broker.store.messages.get(r.message_id);
     if (!m) return undefined;
     const to = (JSON.parse(m.recipients) as string[]).flatMap((x) => {
@@ -113,10 +157,10 @@ export class Outbox {
       in_reply_to: this.ref(m.in_reply_to),
       thread: this.ref(m.thread_id),
     };
-    return { env: { v: 1, kind: "message", from: this.f.host, to: r.host, at: Date.now(), body }, msgId: `${this.f.host}.${m.id}` };
+    return { body, key: String(m.id) };
   }
 
-  private receiptEnvelope(r: OutboxRow): { env: Envelope; msgId: string } | undefined {
+  private receiptItem(r: OutboxRow): { body: ReceiptBody; key: string } | undefined {
     const store = this.f.broker.store;
     const origin = store.federation.origin(r.message_id);
     const m = store.messages.get(r.message_id);
@@ -127,16 +171,20 @@ export class Outbox {
       return [{ name: d.recipient, status: d.status, at: d.acked_at ?? d.read_at ?? d.delivered_at ?? Date.now() }];
     });
     if (states.length === 0) return undefined;
-    return { env: { v: 1, kind: "receipt", from: this.f.host, to: r.host, at: Date.now(), body: { id: origin.id, states } }, msgId: receiptMsgId(this.f.host, r.message_id, states) };
+    // The key names what the receipt says: a later state (dead after delivered) is a new id, the
+    // same states again are the same (an outbox seq is reused once the outbox is empty).
+    return { body: { id: origin.id, states }, key: `${origin.id}:${states.map((x) => `${x.name}=${x.status}`).join("+")}` };
   }
 }
 
-/**
- * A receipt's Nats-Msg-Id names what it says, not its outbox seq: a seq is reused once the
- * outbox is empty (SQLite's rowid), and JetStream would drop a new receipt (dead after
- * delivered) as a duplicate of an old one within its window. The same states twice are one.
- */
-function receiptMsgId(host: string, id: number, states: ReceiptBody["states"]): string {
-  const said = states.map((s) => `${s.name}:${s.status}`).join(",");
-  return `${host}.r.${id}.${Bun.hash(said).toString(36)}`;
+
+interface Chunk {
+  kind: OutboxRow["kind"];
+  host: string;
+  rows: OutboxRow[];
+  /** Each item's JSON, stringified once. */
+  items: string[];
+  /** What each item says, for the Nats-Msg-Id. */
+  keys: string[];
+  bytes: number;
 }

@@ -73,8 +73,10 @@ export class Receiver {
     const window = f.broker.config.federation.clock_window_ms;
     if (Math.abs(stored - env.at) > window) return refuse(`replayed or clock skewed: signed ${Math.round((stored - env.at) / 1000)} s before JetStream stored it (window ${window / 1000} s)`);
     try {
-      if (env.kind === "message") await this.receiveMessage(env.from, env.body, refuse);
-      else if (env.kind === "receipt") await this.receiveReceipt(env.from, env.body, refuse);
+      if (env.kind === "message") await this.receiveMessages(env.from, [env.body]);
+      else if (env.kind === "messages") await this.receiveMessages(env.from, env.body.items);
+      else if (env.kind === "receipt") await this.receiveReceipts(env.from, [env.body]);
+      else if (env.kind === "receipts") await this.receiveReceipts(env.from, env.body.items);
       else return refuse(`a ${env.kind} envelope in the stream`);
     } catch (err) {
       // Not committed (disk full, store closing): no ack, so JetStream redelivers it.
@@ -85,7 +87,15 @@ export class Receiver {
     if (!settled) m.ack();
   }
 
-  private async receiveMessage(host: string, b: MessageBody, refuse: (why: string) => void): Promise<void> {
+  /**
+   * Every item of a batch is queued for the group commit in the same tick (one transaction);
+   * the envelope is acked only when all of them are committed.
+   */
+  private async receiveMessages(host: string, items: MessageBody[]): Promise<void> {
+    await Promise.all(items.map((b) => this.receiveMessage(host, b)));
+  }
+
+  private async receiveMessage(host: string, b: MessageBody): Promise<void> {
     const f = this.f;
     const store = f.broker.store;
     const sender = `${b.from}@${host}`;
@@ -94,10 +104,15 @@ export class Receiver {
     // Told to the sender before anything is committed here: a crash in between redelivers the
     // envelope and the same receipt is published again (deduplicated by its Nats-Msg-Id).
     if (refused.length > 0) await this.reportDead(host, b.id, refused);
-    if (names.length === 0) return refuse(`message ${host}.${b.id}: refused for every recipient (${refused.map((r) => r.reason).join("; ")})`);
+    if (names.length === 0) {
+      f.counts.refused++;
+      return;
+    }
     const local = (r: Ref | null) => (r === null ? null : r.host === f.host ? (store.messages.get(r.id) ? r.id : null) : (store.federation.inbound(r.host, r.id) ?? null));
-    const inReplyTo = local(b.in_reply_to);
-    const thread = local(b.thread) ?? (inReplyTo !== null ? store.messages.get(inReplyTo)!.thread_id : null);
+    const refs = () => {
+      const inReplyTo = local(b.in_reply_to);
+      return { in_reply_to: inReplyTo, thread_id: local(b.thread) ?? (inReplyTo !== null ? store.messages.get(inReplyTo)!.thread_id : null) };
+    };
     const row = await f.broker.router.receive(
       {
         sender,
@@ -106,8 +121,8 @@ export class Receiver {
         body: b.body,
         type: b.type,
         priority: b.priority,
-        thread_id: thread,
-        in_reply_to: inReplyTo,
+        thread_id: null,
+        in_reply_to: null,
         metadata: b.metadata,
         attachments: null,
         idempotency_key: null,
@@ -117,6 +132,7 @@ export class Receiver {
       },
       names,
       { host, id: b.id },
+      refs,
     );
     if (row) f.counts.received++;
     else this.duplicate(host, b.id);
@@ -179,14 +195,23 @@ export class Receiver {
     await f.js!.publish(inSubject(host), data, { msgID: `${f.host}.x.${host}.${originId}`, headers: h, timeout: 5000 });
   }
 
-  private async receiveReceipt(host: string, b: ReceiptBody, refuse: (why: string) => void): Promise<void> {
+  /** Each item moves our deliveries forward (one commit for the batch); a bad item is audited. */
+  private async receiveReceipts(host: string, items: ReceiptBody[]): Promise<void> {
     const f = this.f;
-    const m = f.broker.store.messages.get(b.id);
-    if (!m || splitAddress(m.sender)) return refuse(`receipt for message ${b.id}, which this host did not send`);
-    const { unknown } = await f.broker.router.applyReceipt(
-      b.id,
-      b.states.map((s) => ({ recipient: `${s.name}@${host}`, status: s.status, at: s.at, ...(s.reason === undefined ? {} : { reason: s.reason }) })),
+    await Promise.all(
+      items.map(async (b) => {
+        const m = f.broker.store.messages.get(b.id);
+        if (!m || splitAddress(m.sender)) {
+          f.counts.refused++;
+          f.broker.audit.record(`host:${host}`, "federation.receive", String(b.id), "denied", `receipt for message ${b.id}, which this host did not send`);
+          return;
+        }
+        const { unknown } = await f.broker.router.applyReceipt(
+          b.id,
+          b.states.map((s) => ({ recipient: `${s.name}@${host}`, status: s.status, at: s.at, ...(s.reason === undefined ? {} : { reason: s.reason }) })),
+        );
+        if (unknown.length > 0) f.broker.audit.record(`host:${host}`, "federation.receive", String(b.id), "denied", `receipt for ${unknown.join(",")}: not recipients of that message`);
+      }),
     );
-    if (unknown.length > 0) f.broker.audit.record(`host:${host}`, "federation.receive", String(b.id), "denied", `receipt for ${unknown.join(",")}: not recipients of that message`);
   }
 }

@@ -85,8 +85,9 @@ export class Router {
   }
 
   /** A message from another host, already verified: commit, then push like a local send. */
-  async receive(draft: Parameters<SendCommit["commitInbound"]>[0], recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
-    const row = await this.commit.commitInbound(draft, recipients, origin);
+  async receive(...args: Parameters<SendCommit["commitInbound"]>): Promise<MessageRow | undefined> {
+    const [, recipients] = args;
+    const row = await this.commit.commitInbound(...args);
     if (row) {
       this.fanOut.pushNew(row, recipients);
       if (row.in_reply_to !== null) this.waiters.changed(row.in_reply_to);

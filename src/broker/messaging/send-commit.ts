@@ -101,17 +101,21 @@ export class SendCommit {
    * fed_inbound, in one transaction. Undefined when that origin id was committed before (a
    * redelivery or a duplicate publish): nothing is stored twice.
    */
-  async commitInbound(draft: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null }, recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
+  async commitInbound(draft: InboundDraft, recipients: string[], origin: { host: string; id: number }, refs?: () => Pick<InboundDraft, "thread_id" | "in_reply_to">): Promise<MessageRow | undefined> {
     return this.writer.write(() => {
       if (this.store.federation.inbound(origin.host, origin.id) !== undefined) return undefined;
       const id = (this.last = Math.max(Date.now() * 1024, this.last + 1));
-      const row: MessageRow = { ...draft, id, thread_id: draft.thread_id ?? id };
+      // Resolved inside the commit: a reply that came in the same batch as its parent finds it.
+      const d = refs ? { ...draft, ...refs() } : draft;
+      const row: MessageRow = { ...d, id, thread_id: d.thread_id ?? id };
       this.store.messages.insert(row, recipients, null);
       this.store.federation.addInbound(origin.host, origin.id, id);
       return row;
     });
   }
 }
+
+export type InboundDraft = Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
 
 /** The other hosts among a message's recipients (name@host), each once. */
 export function remoteHosts(recipients: string[]): string[] {
