@@ -3,10 +3,11 @@
  * durable consumer and the directory bucket, each created idempotently (docs/federation.md).
  */
 import { readFileSync } from "node:fs";
-import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../broker/config.ts";
+import { ensureBlobStream } from "./blobs.ts";
 import { DIRECTORY_BUCKET, durableName, inSubject, STREAM, SUBJECTS } from "./envelope.ts";
 
 const ACK_WAIT_NS = 5e9;
@@ -30,8 +31,8 @@ export function connectOptions(f: Config["federation"], host: string): NodeConne
   return o;
 }
 
-/** Stream, consumer, bucket: created if missing, identical config if present (idempotent). */
-export async function ensureObjects(nc: NatsConnection, host: string): Promise<KV> {
+/** Streams, consumer, bucket: created if missing, identical config if present (idempotent). */
+export async function ensureObjects(nc: NatsConnection, host: string): Promise<{ kv: KV; jsm: JetStreamManager }> {
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(STREAM);
@@ -49,5 +50,6 @@ export async function ensureObjects(nc: NatsConnection, host: string): Promise<K
     // Exists with an older config: bring it up to date, or keep it as it is.
     await jsm.consumers.update(STREAM, consumer.durable_name, { ack_wait: ACK_WAIT_NS, max_ack_pending: 1024 }).catch(() => jsm.consumers.info(STREAM, consumer.durable_name).catch(() => Promise.reject(err)));
   });
-  return new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
+  await ensureBlobStream(jsm);
+  return { kv: await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 }), jsm };
 }

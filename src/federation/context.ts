@@ -3,10 +3,11 @@
  * the broker, this host's name and key, the directory, the live JetStream handles and one place
  * to record a failure. The Federation object in index.ts is the one implementation.
  */
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Broker } from "../broker/types.ts";
+import type { FedBlobs } from "./blobs.ts";
 import type { Directory } from "./directory.ts";
 import type { HostKey } from "./host-key.ts";
 
@@ -23,8 +24,10 @@ export interface FedContext {
   readonly key: HostKey;
   readonly dir: Directory;
   readonly counts: Counts;
+  readonly blobs: FedBlobs;
   readonly nc: NatsConnection | undefined;
   readonly js: JetStreamClient | undefined;
+  readonly jsm: JetStreamManager | undefined;
   readonly kv: KV | undefined;
   readonly connected: boolean;
   readonly closed: boolean;

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { HOST_RE } from "../broker/config.ts";
 import { NAME_RE } from "../protocol/names.ts";
+import { CONTROL_RE } from "../protocol/visible.ts";
 
 export const SIG_HEADER = "Maestro-Sig";
 
@@ -19,6 +20,15 @@ export const DIRECTORY_BUCKET = "maestro_directory";
 const host = z.string().regex(HOST_RE);
 const bareName = z.string().regex(NAME_RE);
 const ref = z.object({ host, id: z.number().int().positive() }).strict();
+
+/** As `send` checks them: a name a file system can hold and a terminal can print. */
+const attachment = z
+  .object({
+    name: z.string().regex(/^[^/\\\0]{1,255}$/).refine((n) => n !== "." && n !== ".." && !CONTROL_RE.test(n) && Buffer.byteLength(n) <= 255, "not a file name"),
+    size: z.number().int().min(0).max(1024 * 1024 * 1024),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
 
 const messageBody = z
   .object({
@@ -35,6 +45,7 @@ const messageBody = z
     expires_at: z.number().int().nullable(),
     in_reply_to: ref.nullable(),
     thread: ref.nullable(),
+    attachments: z.array(attachment).min(1).max(100).optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@
  * commits and only then acks (receiver.ts), directory publishing (publisher.ts), and remote
  * session control (control.ts).
  */
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { FederationPort } from "../broker/federation-port.ts";
@@ -18,6 +18,7 @@ import type { Counts, FedContext } from "./context.ts";
 import { Directory } from "./directory.ts";
 import { loadHostKey, type HostKey } from "./host-key.ts";
 import { Outbox } from "./outbox.ts";
+import { FedBlobs } from "./blobs.ts";
 import { DirectoryPublisher } from "./publisher.ts";
 import { Receiver } from "./receiver.ts";
 import { RemoteControl } from "./control.ts";
@@ -33,12 +34,14 @@ class Federation implements FederationPort, FedContext {
   readonly host: string;
   readonly dir: Directory;
   readonly counts: Counts = { published: 0, received: 0, duplicates: 0, refused: 0 };
+  readonly blobs: FedBlobs = new FedBlobs(this);
   private readonly remote: RemoteControl;
   private readonly outbox: Outbox;
   private readonly receiver: Receiver;
   private readonly publisher: DirectoryPublisher;
   nc: NatsConnection | undefined;
   js: JetStreamClient | undefined;
+  jsm: JetStreamManager | undefined;
   kv: KV | undefined;
   connected = false;
   closed = false;
@@ -78,7 +81,7 @@ class Federation implements FederationPort, FedContext {
   }
 
   private async ensure(): Promise<void> {
-    this.kv = await ensureObjects(this.nc!, this.host);
+    ({ kv: this.kv, jsm: this.jsm } = await ensureObjects(this.nc!, this.host));
     this.ensuredAt = Date.now();
   }
 

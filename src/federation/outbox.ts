@@ -7,6 +7,7 @@
 import { headers } from "@nats-io/transport-node";
 import type { OutboxRow } from "../broker/store/federation.ts";
 import { splitAddress } from "../protocol/address.ts";
+import type { Attachment } from "../protocol/message.ts";
 import type { FedContext } from "./context.ts";
 import { BATCH_BYTES, inSubject, MAX_BATCH, sealJson, SIG_HEADER, type MessageBody, type ReceiptBody, type Ref } from "./envelope.ts";
 
@@ -91,13 +92,14 @@ export class Outbox {
       let c = open.get(key);
       if (c && (c.items.length >= MAX_BATCH || c.bytes + json.length > BATCH_BYTES)) c = undefined;
       if (!c) {
-        c = { kind: r.kind, host: r.host, rows: [], items: [], keys: [], bytes: 0 };
+        c = { kind: r.kind, host: r.host, rows: [], items: [], keys: [], atts: [], bytes: 0 };
         open.set(key, c);
         chunks.push(c);
       }
       c.rows.push(r);
       c.items.push(json);
       c.keys.push(item.key);
+      if ("attachments" in item.body && item.body.attachments) c.atts.push(...item.body.attachments);
       c.bytes += json.length + 1;
     }
     const results = await Promise.allSettled(chunks.map((c) => this.publish(c)));
@@ -117,6 +119,7 @@ export class Outbox {
    */
   private async publish(c: Chunk): Promise<void> {
     const f = this.f;
+    if (c.atts.length > 0) await f.blobs.upload(c.atts);
     const kind = c.kind === "message" ? "messages" : "receipts";
     const json = `{"v":1,"kind":"${kind}","from":${JSON.stringify(f.host)},"to":${JSON.stringify(c.host)},"at":${Date.now()},"body":{"items":[${c.items.join(",")}]}}`;
     const { data, sig } = await sealJson(f.key.privateKey, json);
@@ -156,6 +159,7 @@ export class Outbox {
       expires_at: m.expires_at,
       in_reply_to: this.ref(m.in_reply_to),
       thread: this.ref(m.thread_id),
+      ...(m.attachments === null ? {} : { attachments: JSON.parse(m.attachments) as Attachment[] }),
     };
     return { body, key: String(m.id) };
   }
@@ -186,5 +190,7 @@ interface Chunk {
   items: string[];
   /** What each item says, for the Nats-Msg-Id. */
   keys: string[];
+  /** The attachments its messages carry: in the blob stream before the envelope. */
+  atts: Attachment[];
   bytes: number;
 }

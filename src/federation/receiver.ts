@@ -100,7 +100,11 @@ export class Receiver {
     const store = f.broker.store;
     const sender = `${b.from}@${host}`;
     if (store.federation.inbound(host, b.id) !== undefined) return this.duplicate(host, b.id);
-    const { names, refused } = this.admit(sender, b);
+    const admitted = this.admit(sender, b);
+    const { refused } = admitted;
+    let { names } = admitted;
+    const attachments = names.length > 0 && b.attachments ? await this.attachments(sender, b, names, refused) : null;
+    if (attachments === undefined) names = [];
     // Told to the sender before anything is committed here: a crash in between redelivers the
     // envelope and the same receipt is published again (deduplicated by its Nats-Msg-Id).
     if (refused.length > 0) await this.reportDead(host, b.id, refused);
@@ -124,7 +128,7 @@ export class Receiver {
         thread_id: null,
         in_reply_to: null,
         metadata: b.metadata,
-        attachments: null,
+        attachments: attachments ?? null,
         idempotency_key: null,
         ack: b.ack,
         created_at: b.created_at,
@@ -182,6 +186,32 @@ export class Receiver {
       }
     }
     return { names, refused };
+  }
+
+  /**
+   * A message's attachments, each under this host's size limit, read from the blob stream and
+   * verified by hash, then stored here (once: the blob store is content-addressed). Undefined
+   * when one is refused: the message is refused for every recipient (audited, reported back).
+   */
+  private async attachments(sender: string, b: MessageBody, names: string[], refused: Refusal[]): Promise<string | undefined> {
+    const f = this.f;
+    const limit = f.broker.config.limits.attachment_bytes;
+    let why: string | undefined;
+    for (const a of b.attachments!) {
+      if (a.size > limit) why = `attachment ${a.name} is ${a.size} bytes, over the limit of ${limit} here (limits.attachment_bytes)`;
+      else {
+        const got = await f.blobs.fetch(a);
+        if (typeof got === "string") why = got;
+        else await f.broker.blobs.put(got);
+      }
+      if (why !== undefined) break;
+    }
+    if (why === undefined) return JSON.stringify(b.attachments);
+    for (const n of names) {
+      refused.push({ name: n, reason: `refused by ${f.host}: ${why}` });
+      f.broker.audit.record(sender, "federation.receive", n, "denied", `message ${sender.split("@")[1]}.${b.id}: ${why}`);
+    }
+    return undefined;
   }
 
   /** A dead receipt straight to the sending host (there is no delivery row here to queue it by). */

@@ -58,9 +58,6 @@ export class SendCommit {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now, this.remote);
     const hosts = remoteHosts(draft.recipients);
-    if (hosts.length > 0 && draft.files.length > 0) {
-      throw new MaestroError("usage", "send: attachments are not carried to other hosts yet; send the file to a local recipient, or its path or URL in the body");
-    }
     for (const r of draft.recipients) this.policy.check(sender.name, r);
     if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
     // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
