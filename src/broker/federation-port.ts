@@ -18,5 +18,7 @@ export interface FederationPort {
   directory(): DirectoryHost[];
   /** peek / type / kill on a session of another host (NATS request/reply), as `caller`. */
   control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown>;
+  /** Drops HOST's pinned key (re-keying); the next entry it writes is pinned. */
+  forget(host: string): Promise<{ forgot: string; pinned: string | null }>;
   close(): Promise<void>;
 }

@@ -164,6 +164,16 @@ class Federation implements FederationPort, FedContext {
     };
   }
 
+  async forget(host: string): Promise<{ forgot: string; pinned: string | null }> {
+    const forgot = await this.dir.forget(host);
+    if (forgot === undefined) throw new MaestroError("not_found", `no host "${host}" in the federation directory (see \`maestro host ls\`)`);
+    // Its current entry, read again: pinned now with the key it has (the watch only sees new writes).
+    const e = await this.kv?.get(host).catch(() => null);
+    if (e && e.operation === "PUT") await this.dir.accept(e.string());
+    const now = this.dir.list().find((h) => h.host === host);
+    return { forgot, pinned: now?.key ?? null };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.publisher.stop();

@@ -34,6 +34,7 @@ export class FederationStore {
       inbound: db.query<{ local_id: number }, [host: string, id: number]>("SELECT local_id FROM fed_inbound WHERE origin_host = ? AND origin_id = ?"),
       origin: db.query<{ origin_host: string; origin_id: number }, [local: number]>("SELECT origin_host, origin_id FROM fed_inbound WHERE local_id = ?"),
       addInbound: db.query<never, [host: string, id: number, local: number]>("INSERT INTO fed_inbound (origin_host, origin_id, local_id) VALUES (?, ?, ?)"),
+      forget: db.query<never, [host: string]>("DELETE FROM fed_hosts WHERE host = ?"),
       hosts: db.query<HostRow, []>("SELECT host, public_key, entry, first_seen, updated_at FROM fed_hosts ORDER BY host"),
       host: db.query<HostRow, [host: string]>("SELECT host, public_key, entry, first_seen, updated_at FROM fed_hosts WHERE host = ?"),
       putHost: db.query<never, [host: string, key: string, entry: string, now: number]>(
@@ -85,6 +86,11 @@ export class FederationStore {
 
   addInbound(host: string, originId: number, localId: number): void {
     this.s.addInbound.run(host, originId, localId);
+  }
+
+  /** Unpins a host (re-keying): its next entry is taken with whatever key it has. */
+  forget(host: string): void {
+    this.s.forget.run(host);
   }
 
   hosts(): HostRow[] {
