@@ -3,7 +3,7 @@
  * durable consumer and the directory bucket, each created idempotently (docs/federation.md).
  */
 import { readFileSync } from "node:fs";
-import { AckPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Config } from "../broker/config.ts";
@@ -32,8 +32,11 @@ export function connectOptions(f: Config["federation"], host: string): NodeConne
 }
 
 /** Streams, consumer, bucket: created if missing, identical config if present (idempotent). */
-export async function ensureObjects(nc: NatsConnection, host: string): Promise<{ kv: KV; jsm: JetStreamManager }> {
-  const jsm = await jetstreamManager(nc);
+/** `[federation] domain`: the JetStream domain the streams live in (leaf nodes), or the local one. */
+export const jsOptions = (domain: string) => (domain === "" ? {} : { domain });
+
+export async function ensureObjects(nc: NatsConnection, host: string, domain: string): Promise<{ kv: KV; jsm: JetStreamManager }> {
+  const jsm = await jetstreamManager(nc, jsOptions(domain));
   try {
     await jsm.streams.info(STREAM);
   } catch {
@@ -51,5 +54,5 @@ export async function ensureObjects(nc: NatsConnection, host: string): Promise<{
     await jsm.consumers.update(STREAM, consumer.durable_name, { ack_wait: ACK_WAIT_NS, max_ack_pending: 1024 }).catch(() => jsm.consumers.info(STREAM, consumer.durable_name).catch(() => Promise.reject(err)));
   });
   await ensureBlobStream(jsm);
-  return { kv: await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 }), jsm };
+  return { kv: await new Kvm(jetstream(nc, jsOptions(domain))).create(DIRECTORY_BUCKET, { history: 1 }), jsm };
 }

@@ -13,7 +13,7 @@ import type { Broker } from "../broker/types.ts";
 import type { DirectoryHost, FederationStatus } from "../protocol/results.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
-import { connectOptions, ensureObjects } from "./connection.ts";
+import { connectOptions, ensureObjects, jsOptions } from "./connection.ts";
 import type { Counts, FedContext } from "./context.ts";
 import { Directory } from "./directory.ts";
 import { loadHostKey, type HostKey } from "./host-key.ts";
@@ -81,7 +81,7 @@ class Federation implements FederationPort, FedContext {
   }
 
   private async ensure(): Promise<void> {
-    ({ kv: this.kv, jsm: this.jsm } = await ensureObjects(this.nc!, this.host));
+    ({ kv: this.kv, jsm: this.jsm } = await ensureObjects(this.nc!, this.host, this.broker.config.federation.domain));
     this.ensuredAt = Date.now();
   }
 
@@ -95,7 +95,7 @@ class Federation implements FederationPort, FedContext {
     const nc = this.nc!;
     try {
       await this.ensure();
-      this.js = jetstream(nc);
+      this.js = jetstream(nc, jsOptions(this.broker.config.federation.domain));
       await this.publisher.start(this.kv!);
       this.connected = true;
       this.lastError = null;
