@@ -12,8 +12,8 @@ export interface FederationPort {
   /** This daemon's host name. */
   readonly host: string;
   lookup(name: string, host: string): RemoteLookup;
-  /** Something was committed to the outbox (or a delivery changed): drain soon. */
-  kick(): void;
+  /** Something was committed to the outbox (or, `receipt`, a delivery changed): drain now, or soon. */
+  kick(receipt?: boolean): void;
   status(): FederationStatus;
   directory(): DirectoryHost[];
   /** peek / type / kill on a session of another host (NATS request/reply), as `caller`. */

@@ -141,8 +141,8 @@ class Federation implements FederationPort, FedContext {
     return this.dir.list();
   }
 
-  kick(): void {
-    this.outbox.kick();
+  kick(receipt = false): void {
+    this.outbox.kick(receipt);
   }
 
   control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown> {

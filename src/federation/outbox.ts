@@ -13,24 +13,40 @@ import { BATCH_BYTES, inSubject, MAX_BATCH, sealJson, SIG_HEADER, type MessageBo
 
 /** Outbox rows per round; each round waits for JetStream's acks, then deletes them. */
 const BATCH = 2048;
+/** How long a receipt may wait for others to share its envelope (`send --wait` sees it this much later at most). */
+const RECEIPT_LINGER_MS = 10;
 
 export class Outbox {
   private draining = false;
   private again = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private lingering = false;
 
   constructor(private readonly f: FedContext) {}
 
-  kick(): void {
+  /**
+   * A message drains at once; a receipt (`linger`) waits up to RECEIPT_LINGER_MS so the receipts
+   * of a burst share one envelope — one signature, one verification, one publish — instead of
+   * one each. A message kicked meanwhile takes them along at once.
+   */
+  kick(linger = false): void {
     if (this.draining) {
       this.again = true;
       return;
     }
-    if (this.retry !== undefined) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.drain();
-    }, 0);
+    if (this.retry !== undefined) {
+      if (linger || !this.lingering) return;
+      clearTimeout(this.retry);
+    }
+    this.lingering = linger;
+    this.retry = setTimeout(
+      () => {
+        this.retry = undefined;
+        this.lingering = false;
+        void this.drain();
+      },
+      linger ? RECEIPT_LINGER_MS : 0,
+    );
   }
 
   stop(): void {
@@ -132,8 +148,9 @@ export class Outbox {
   }
 
   /** A message id as every host knows it: the host that first committed it, and its id there. */
-  private ref(localId: number | null): Ref | null {
+  private ref(localId: number | null, self?: number): Ref | null {
     if (localId === null) return null;
+    if (localId === self) return { host: this.f.host, id: localId }; // its own thread: ours
     const o = this.f.broker.store.federation.origin(localId);
     return o ?? { host: this.f.host, id: localId };
   }
@@ -158,7 +175,7 @@ export class Outbox {
       created_at: m.created_at,
       expires_at: m.expires_at,
       in_reply_to: this.ref(m.in_reply_to),
-      thread: this.ref(m.thread_id),
+      thread: this.ref(m.thread_id, m.id),
       ...(m.attachments === null ? {} : { attachments: JSON.parse(m.attachments) as Attachment[] }),
     };
     return { body, key: String(m.id) };

@@ -81,7 +81,8 @@ export class Router {
   /** Federation started: `name@host` recipients resolve through it, and changes kick its outbox. */
   federate(port: FederationPort): void {
     this.commit.remote = port;
-    this.waiters.onChange = () => port.kick();
+    // A delivery change owes at most a receipt: it may wait a few ms to share an envelope.
+    this.waiters.onChange = () => port.kick(true);
   }
 
   /** A message from another host, already verified: commit, then push like a local send. */
