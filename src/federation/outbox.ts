@@ -21,6 +21,8 @@ export class Outbox {
   private again = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private lingering = false;
+  /** Published rows whose delete has not committed yet. */
+  private readonly deleting = new Set<number>();
 
   constructor(private readonly f: FedContext) {}
 
@@ -61,14 +63,10 @@ export class Outbox {
     try {
       for (;;) {
         this.again = false;
-        const rows = f.broker.store.federation.batch(BATCH);
+        const rows = f.broker.store.federation.batch(BATCH + this.deleting.size).filter((r) => !this.deleting.has(r.seq));
         if (rows.length === 0) break;
-        const { done, error } = await this.round(rows);
-        if (done.length > 0) {
-          await f.broker.router.writer.write(() => {
-            for (const r of done) f.broker.store.federation.done(r.seq);
-          });
-        }
+        const { done, error } = await this.round(rows.slice(0, BATCH));
+        if (done.length > 0) this.forget(done);
         if (error !== undefined) {
           failed = true;
           f.fail(error);
@@ -89,18 +87,41 @@ export class Outbox {
   }
 
   /**
+   * Published rows leave the outbox in the next group commit (a send's, say), not one of their
+   * own that the next round would wait for; until it commits they are skipped here. A crash
+   * before it commits publishes them again: the Nats-Msg-Id and the receiver's seen ids keep
+   * that to one copy. A receipt whose states changed meanwhile (its row replaced, perhaps under
+   * the same seq) stays, and goes again with what it says now.
+   */
+  private forget(done: { row: OutboxRow; key: string | undefined }[]): void {
+    const f = this.f;
+    for (const d of done) this.deleting.add(d.row.seq);
+    f.broker.router.writer
+      .write(() => {
+        for (const { row, key } of done) {
+          if (row.kind === "receipt" && key !== undefined && this.receiptItem(row)?.key !== key) continue;
+          f.broker.store.federation.done(row);
+        }
+      })
+      .catch((err) => f.fail(err))
+      .finally(() => {
+        for (const d of done) this.deleting.delete(d.row.seq);
+      });
+  }
+
+  /**
    * One round: the rows grouped by (kind, host) in outbox order, each group cut into batch
    * envelopes of at most MAX_BATCH items and BATCH_BYTES, all published at once. Returns the rows
    * that are done (published and acked, or with nothing left to send) and the first failure.
    */
-  private async round(rows: OutboxRow[]): Promise<{ done: OutboxRow[]; error: unknown }> {
-    const done: OutboxRow[] = [];
+  private async round(rows: OutboxRow[]): Promise<{ done: { row: OutboxRow; key: string | undefined }[]; error: unknown }> {
+    const done: { row: OutboxRow; key: string | undefined }[] = [];
     const chunks: Chunk[] = [];
     const open = new Map<string, Chunk>();
     for (const r of rows) {
       const item = r.kind === "message" ? this.messageItem(r) : this.receiptItem(r);
       if (!item) {
-        done.push(r); // purged meanwhile: nothing left to send
+        done.push({ row: r, key: undefined }); // purged meanwhile: nothing left to send
         continue;
       }
       const json = JSON.stringify(item.body);
@@ -121,7 +142,8 @@ export class Outbox {
     const results = await Promise.allSettled(chunks.map((c) => this.publish(c)));
     let error: unknown;
     results.forEach((res, i) => {
-      if (res.status === "fulfilled") done.push(...chunks[i]!.rows);
+      const c = chunks[i]!;
+      if (res.status === "fulfilled") c.rows.forEach((row, j) => done.push({ row, key: c.keys[j] }));
       else error ??= res.reason;
     });
     return { done, error };

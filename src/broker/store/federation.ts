@@ -29,7 +29,7 @@ export class FederationStore {
     this.s = {
       enqueue: db.query<never, [kind: string, id: number, host: string, now: number]>("INSERT OR IGNORE INTO fed_outbox (kind, message_id, host, created_at) VALUES (?, ?, ?, ?)"),
       batch: db.query<OutboxRow, [limit: number]>("SELECT seq, kind, message_id, host FROM fed_outbox ORDER BY seq LIMIT ?"),
-      done: db.query<never, [seq: number]>("DELETE FROM fed_outbox WHERE seq = ?"),
+      done: db.query<never, [seq: number, kind: string, id: number, host: string]>("DELETE FROM fed_outbox WHERE seq = ? AND kind = ? AND message_id = ? AND host = ?"),
       depth: db.query<{ n: number }, []>("SELECT count(*) AS n FROM fed_outbox"),
       inbound: db.query<{ local_id: number }, [host: string, id: number]>("SELECT local_id FROM fed_inbound WHERE origin_host = ? AND origin_id = ?"),
       origin: db.query<{ origin_host: string; origin_id: number }, [local: number]>("SELECT origin_host, origin_id FROM fed_inbound WHERE local_id = ?"),
@@ -66,8 +66,9 @@ export class FederationStore {
     return this.s.batch.all(limit);
   }
 
-  done(seq: number): void {
-    this.s.done.run(seq);
+  /** The row published: only that one (a seq is reused once it is gone; all four must match). */
+  done(r: OutboxRow): void {
+    this.s.done.run(r.seq, r.kind, r.message_id, r.host);
   }
 
   depth(): number {
