@@ -23,6 +23,8 @@ export class Outbox {
   private lingering = false;
   /** Published rows whose delete has not committed yet. */
   private readonly deleting = new Set<number>();
+  /** A drain skipped rows of `deleting`: drain again once a delete settles. */
+  private skipped = false;
 
   constructor(private readonly f: FedContext) {}
 
@@ -63,7 +65,10 @@ export class Outbox {
     try {
       for (;;) {
         this.again = false;
-        const rows = f.broker.store.federation.batch(BATCH + this.deleting.size).filter((r) => !this.deleting.has(r.seq));
+        const all = f.broker.store.federation.batch(BATCH + this.deleting.size);
+        const rows = all.filter((r) => !this.deleting.has(r.seq));
+        // A row skipped here may be a new one under a seq whose delete has not settled: look again then.
+        if (rows.length < all.length) this.skipped = true;
         if (rows.length === 0) break;
         const { done, error } = await this.round(rows.slice(0, BATCH));
         if (done.length > 0) this.forget(done);
@@ -106,6 +111,10 @@ export class Outbox {
       .catch((err) => f.fail(err))
       .finally(() => {
         for (const d of done) this.deleting.delete(d.row.seq);
+        if (this.skipped) {
+          this.skipped = false;
+          this.kick();
+        }
       });
   }
 
