@@ -15,6 +15,7 @@ import { BATCH_BYTES, inSubject, MAX_BATCH, sealJson, SIG_HEADER, type MessageBo
 const BATCH = 2048;
 /** How long a receipt may wait for others to share its envelope (`send --wait` sees it this much later at most). */
 const RECEIPT_LINGER_MS = 10;
+const SWEEP_MS = 2000;
 
 export class Outbox {
   private draining = false;
@@ -53,8 +54,12 @@ export class Outbox {
     );
   }
 
+  /** A backstop: whatever a missed kick left in the outbox goes within this long. */
+  private readonly sweep = setInterval(() => this.kick(), SWEEP_MS).unref();
+
   stop(): void {
     clearTimeout(this.retry);
+    clearInterval(this.sweep);
   }
 
   private async drain(): Promise<void> {
