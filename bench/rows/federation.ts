@@ -6,7 +6,7 @@
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { formatNumber, median, percentile, type Cell, type Row } from "../lib.ts";
+import { formatNumber, median, mustRun, percentile, type Cell, type Row } from "../lib.ts";
 import { followBob, startFedPair } from "../lib/federation.ts";
 
 export const fedLatency: Row = {
@@ -80,6 +80,14 @@ function fedSends(clients: number): Row {
         await follow.until(() => {
           for (let i = n - 1; i >= 0; i--) if (!follow.arrived.has(`${tag}-${i}`)) return false;
           return true;
+        }).catch(async (err) => {
+          // Say where they are: stored on beta but not pushed, or still on the way.
+          const missing = Array.from({ length: n }, (_, i) => `${tag}-${i}`).filter((k) => !follow.arrived.has(k));
+          const inbox = JSON.parse(await mustRun(pair.b.argv("inbox", "bob", "--json", "--limit", "100000"), { env: { ...pair.b.env, MAESTRO_TOKEN: pair.bobToken } })) as { body: string }[];
+          const stored = new Set(inbox.map((m) => m.body));
+          const fed = async (m: typeof pair.a) => (JSON.parse(await mustRun(m.argv("status", "--json"), { env: m.env })) as { federation: { outbox: number; last_error: string | null } }).federation;
+          const [fa, fb] = [await fed(pair.a), await fed(pair.b)];
+          throw new Error(`${(err as Error).message}: ${missing.length} missing, ${missing.filter((k) => stored.has(k)).length} of them stored on beta; outbox alpha ${fa.outbox} (${fa.last_error ?? "no error"}), beta ${fb.outbox}`);
         });
         return { arrived: n / ((performance.now() - t0) / 1000), committed };
       };
