@@ -83,7 +83,7 @@ function fedSends(clients: number): Row {
         }).catch(async (err) => {
           // Say where they are: stored on beta but not pushed, or still on the way.
           const missing = Array.from({ length: n }, (_, i) => `${tag}-${i}`).filter((k) => !follow.arrived.has(k));
-          const inbox = JSON.parse(await mustRun(pair.b.argv("inbox", "bob", "--json", "--limit", "100000"), { env: { ...pair.b.env, MAESTRO_TOKEN: pair.bobToken } })) as { body: string }[];
+          const inbox = JSON.parse(await mustRun(pair.b.argv("inbox", "bob", "--json", "--limit", "10000"), { env: { ...pair.b.env, MAESTRO_TOKEN: pair.bobToken } })) as { body: string }[];
           const stored = new Set(inbox.map((m) => m.body));
           const fed = async (m: typeof pair.a) => (JSON.parse(await mustRun(m.argv("status", "--json"), { env: m.env })) as { federation: { outbox: number; last_error: string | null } }).federation;
           const [fa, fb] = [await fed(pair.a), await fed(pair.b)];
