@@ -61,6 +61,12 @@ describe("federation faults", () => {
     const s = await fedStatus(a);
     expect(s.outbox).toBe(100);
     expect(s.connected).toBe(false);
+    // doctor says so, with the depth and the last error, and what to check.
+    const doc = JSON.parse((await a.run(["doctor", "--json"])).stdout) as { checks: { name: string; status: string; detail: string; fix?: string }[] };
+    const fed = doc.checks.find((c) => c.name === "federation")!;
+    expect(fed.status).toBe("warn");
+    expect(fed.detail).toMatch(/not connected to nats:.*outbox 100, .*last error: /);
+    expect(fed.fix).toMatch(/check that NATS answers/);
     await nats.start();
     await expectAllOnce("down", 100);
   }, 120_000);

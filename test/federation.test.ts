@@ -3,9 +3,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestHome, waitFor } from "./helpers.ts";
-import { as, expectFailure, register } from "./msg-helpers.ts";
+import { as, expectFailure, Follower, register } from "./msg-helpers.ts";
 import { twoHosts, type TwoHosts, fedStatus } from "./fed-helpers.ts";
 import type { MessageView } from "../src/protocol/message.ts";
+import { startMcp } from "./mcp-helpers.ts";
 
 let hosts: TwoHosts;
 let a: TestHome;
@@ -94,6 +95,32 @@ describe("federation", () => {
     const audit = JSON.parse(await b.ok(["audit", "--json", "--limit", "500"])) as { actor: string; action: string; outcome: string }[];
     expect(audit.some((r) => r.actor === "operator@alpha" && r.action === "session.kill" && r.outcome === "ok")).toBe(true);
     expect(audit.some((r) => r.actor === "operator@alpha" && r.action === "remote.type" && r.outcome === "ok")).toBe(true);
+  }, 30_000);
+
+  test("doctor shows the federation: connected, outbox, hosts known, this host's key pinned", async () => {
+    const d = JSON.parse(await a.ok(["doctor", "--json"])) as { checks: { name: string; status: string; detail: string }[] };
+    const fed = d.checks.find((c) => c.name === "federation")!;
+    expect(fed.status).toBe("ok");
+    expect(fed.detail).toMatch(/^host alpha, connected to nats:\/\/127\.0\.0\.1:\d+, outbox 0, 2 hosts known, key [0-9a-f]{16} \(0600, pinned in the directory\)/);
+  });
+
+  test("MCP list_agents lists the other host's agents as name@host with their presence", async () => {
+    const mcp = await startMcp(a);
+    try {
+      const r = await mcp.ok<{ agents: { name: string }[]; remote: { name: string; host: string; kind: string; online: boolean }[] }>("list_agents");
+      expect(r.agents.some((x) => x.name === "operator")).toBe(true);
+      expect(r.remote).toContainEqual(expect.objectContaining({ name: "bob@beta", host: "beta", kind: "agent", online: false }));
+      expect(r.remote.some((x) => x.host === "alpha")).toBe(false);
+      // bob comes online on beta (a live follower): beta republishes, alpha's list says so.
+      const f = new Follower(b, bobToken);
+      try {
+        await waitFor(async () => (await mcp.ok<{ remote: { name: string; online: boolean }[] }>("list_agents")).remote.some((x) => x.name === "bob@beta" && x.online), 15_000);
+      } finally {
+        await f.stop();
+      }
+    } finally {
+      await mcp.close();
+    }
   }, 30_000);
 
   test("a recipient no host has: exit 3, nothing stored", async () => {

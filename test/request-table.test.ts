@@ -58,6 +58,7 @@ describe("every request type is checked against the table before its handler", (
       new: { name: "evil", command: ["true"] },
       "web.share": { session: "evil" },
       backup: { file: "/tmp/evil.tar" },
+      "host.forget": { host: "evil" },
     };
     const e = await ask(type, minimal[type] ?? {}, token);
     expect(e).toMatchObject({ code: "forbidden", exit: 6 });

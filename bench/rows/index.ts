@@ -6,6 +6,7 @@ import type { Row } from "../lib.ts";
 import attachLatency from "./attach-latency.ts";
 import dashboardTab from "./dashboard-tab.ts";
 import attachThroughput, { attachThroughputTmux } from "./attach-throughput.ts";
+import { fedLatency, fedSendsC1, fedSendsC50 } from "./federation.ts";
 import followLatency from "./follow-latency.ts";
 import idleShellsRss, { idleShellsRss1000 } from "./idle-shells-rss.ts";
 import fanoutSubscribers from "./fanout-subscribers.ts";
@@ -50,4 +51,7 @@ export const ROWS: Row[] = [
   webClientRss,
   mcpSend,
   dashboardTab,
+  fedLatency,
+  fedSendsC1,
+  fedSendsC50,
 ];

@@ -126,6 +126,8 @@ export interface FederationConfig {
   clock_window_ms: number;
   /** Hosts whose operator may peek, type into and kill this host's sessions; none by default. */
   remote_control: string[];
+  /** The JetStream domain that holds the federation's streams (a leaf node with JetStream of its own); "" = the local one. */
+  domain: string;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -207,6 +209,7 @@ export const DEFAULT_CONFIG: Config = {
     tls_key: "",
     clock_window_ms: 5 * 60_000,
     remote_control: [],
+    domain: "",
   },
 };
 
@@ -316,6 +319,8 @@ function checkFederation(f: FederationConfig, file: string): void {
   }
   for (const h of f.remote_control) if (!HOST_RE.test(h)) bad(`"federation.remote_control": "${h}" is not a host name (a-z 0-9 _ -)`);
   if (!Number.isInteger(f.clock_window_ms) || f.clock_window_ms < 1000) bad(`"federation.clock_window_ms" must be an integer of at least 1000`);
+  // One subject token ($JS.<domain>.API.…), as nats-server's own `jetstream { domain }` takes it.
+  if (f.domain !== "" && !/^[A-Za-z0-9_-]{1,64}$/.test(f.domain)) bad(`"federation.domain": "${f.domain}" is not a JetStream domain: 1–64 of A-Z a-z 0-9 _ - (the hub's jetstream { domain: … })`);
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

@@ -12,11 +12,13 @@ export interface FederationPort {
   /** This daemon's host name. */
   readonly host: string;
   lookup(name: string, host: string): RemoteLookup;
-  /** Something was committed to the outbox (or a delivery changed): drain soon. */
-  kick(): void;
+  /** Something was committed to the outbox (or, `receipt`, a delivery changed): drain now, or soon. */
+  kick(receipt?: boolean): void;
   status(): FederationStatus;
   directory(): DirectoryHost[];
   /** peek / type / kill on a session of another host (NATS request/reply), as `caller`. */
   control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown>;
+  /** Drops HOST's pinned key (re-keying); the next entry it writes is pinned. */
+  forget(host: string): Promise<{ forgot: string; pinned: string | null }>;
   close(): Promise<void>;
 }

@@ -40,6 +40,7 @@ export const VERBS: Record<string, Loader> = {
   purge: () => load(import("../commands/purge.ts")),
   group: () => load(import("../commands/group.ts")),
   identity: () => load(import("../commands/identity.ts")),
+  host: () => load(import("../commands/host.ts")),
   bench: () => load(import("../commands/bench.ts")),
   audit: () => load(import("../commands/audit.ts")),
   events: () => load(import("../commands/events.ts")),

@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION, VERSION } from "../protocol/version.ts";
 import { Client } from "./connection.ts";
 import { isNoDaemon } from "./autostart.ts";
 import { readStore } from "./read-store.ts";
+import { federationOutcome, type FederationView } from "./doctor-federation.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -31,7 +32,7 @@ type Outcome = Omit<CheckResult, "name">;
 interface DoctorContext {
   paths: Paths;
   /** The daemon's answer, or why there is none. */
-  daemon: { welcome: Welcome; sessions: SessionInfo[] | undefined } | { error: unknown };
+  daemon: { welcome: Welcome; sessions: SessionInfo[] | undefined; federation: FederationView | undefined } | { error: unknown };
   config: Record<string, unknown> | undefined;
 }
 
@@ -196,7 +197,7 @@ const CHECKS: Check[] = [
     },
   },
   { name: "web", run: ({ config }) => (config?.web === undefined ? { status: "skip", detail: "not configured" } : ok("configured (reachability is not checked by this version)")) },
-  { name: "federation", run: ({ config }) => (config?.federation === undefined ? { status: "skip", detail: "not configured" } : ok("configured (reachability is not checked by this version)")) },
+  { name: "federation", run: ({ paths, config, daemon }) => federationOutcome(paths.home, config?.federation !== undefined, "welcome" in daemon ? daemon.federation : undefined) },
   {
     name: "sessions",
     run: ({ paths, daemon }) => {
@@ -249,8 +250,13 @@ async function askDaemon(paths: Paths): Promise<DoctorContext["daemon"]> {
   try {
     const welcome = await client.welcome;
     let sessions: SessionInfo[] | undefined;
-    if (welcome.protocol === PROTOCOL_VERSION) sessions = await client.request("ls", {}).catch(() => undefined);
-    return { welcome, sessions };
+    let federation: FederationView | undefined;
+    if (welcome.protocol === PROTOCOL_VERSION) {
+      sessions = await client.request("ls", {}).catch(() => undefined);
+      const status = (await client.request("status", {}).catch(() => undefined))?.federation;
+      federation = { status, hosts: status ? (await client.request("directory", {}).catch(() => undefined))?.hosts : undefined };
+    }
+    return { welcome, sessions, federation };
   } catch (error) {
     return { error };
   } finally {

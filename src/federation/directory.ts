@@ -36,6 +36,10 @@ export class Directory {
     private readonly writer: Writer,
     private readonly audit: Audit,
   ) {
+    // This host's own key is its own: a store that pinned an older one (the key file was lost
+    // and made anew) would otherwise refuse this host's every entry.
+    const own = store.federation.host(self.host);
+    if (own && own.public_key !== self.key) store.federation.forget(self.host);
     for (const row of store.federation.hosts()) {
       const parsed = entrySchema.safeParse(JSON.parse(row.entry));
       if (parsed.success) this.remember(parsed.data);
@@ -81,6 +85,18 @@ export class Directory {
     const old = this.entries.get(e.host);
     if (old && old.entry.key !== e.key) this.keys.delete(e.host);
     this.entries.set(e.host, { entry: e, names: new Set(e.names.map((n) => n.name)) });
+  }
+
+  /** Unpins HOST (`maestro host forget`); undefined for a host not in the directory. */
+  async forget(host: string): Promise<string | undefined> {
+    const e = this.entries.get(host);
+    const pinned = this.store.federation.host(host);
+    if (!e && !pinned) return undefined;
+    await this.writer.write(() => this.store.federation.forget(host));
+    this.entries.delete(host);
+    this.keys.delete(host);
+    for (const k of [...this.refusedKeys]) if (k.startsWith(`${host}:`)) this.refusedKeys.delete(k);
+    return fingerprint(pinned?.public_key ?? e!.entry.key);
   }
 
   has(host: string): boolean {

@@ -151,7 +151,10 @@ const sent = z.object({ id: z.string(), recipients: z.array(z.string()), duplica
 
 export const output = {
   agent: agentSchema,
-  agents: z.object({ agents: z.array(agentSchema) }),
+  agents: z.object({
+    agents: z.array(agentSchema),
+    remote: z.array(z.object({ name: z.string(), host: z.string(), kind: z.enum(["operator", "agent", "session"]), online: z.boolean(), as_of: iso })).optional(),
+  }),
   sent,
   messages,
   acked: z.object({ acked: z.array(z.string()) }),

@@ -89,13 +89,19 @@ export const TOOLS: Tool[] = [
   def({
     name: "list_agents",
     description:
-      "Every identity maestro knows (agents and sessions) with presence: online (a live subscriber such as an MCP server or inbox --follow, a hook seen recently, or a running session), how it is reached (via), a session's idle/busy state from its output, last seen, and unread count. Use it to find peers before sending.",
+      "Every identity maestro knows (agents and sessions) with presence: online (a live subscriber such as an MCP server or inbox --follow, a hook seen recently, or a running session), how it is reached (via), a session's idle/busy state from its output, last seen, and unread count; with several hosts federated, also `remote`: the agents of other hosts as `name@host` (send to that address) with the presence their host last published. Use it to find peers before sending.",
     input: input.none,
     output: output.agents,
     annotations: { readOnlyHint: true, openWorldHint: false },
     async run({ link, signal }) {
       const agents = await link.request("agents", {}, signal);
-      return { structured: { agents }, text: agents.length === 0 ? "No identities." : agents.map(agentLine).join("\n") };
+      // Other hosts' names (federation on): `name@host`, presence as their host last published it.
+      const dir = await link.request("directory", {}, signal).catch(() => undefined);
+      const remote = (dir?.hosts ?? [])
+        .filter((h) => h.host !== dir!.host)
+        .flatMap((h) => h.names.map((n) => ({ name: `${n.name}@${h.host}`, host: h.host, kind: n.kind, online: n.presence === "online", as_of: h.at })));
+      const lines = [...agents.map(agentLine), ...remote.map((r) => `${r.name} (${r.kind}): ${r.online ? "online" : "offline"} on host ${r.host}, as of ${r.as_of}`)];
+      return { structured: { agents, ...(dir ? { remote } : {}) }, text: lines.length === 0 ? "No identities." : lines.join("\n") };
     },
   }),
   def({

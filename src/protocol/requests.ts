@@ -245,6 +245,12 @@ export const REQUESTS = {
     access: anyone,
     result: "`{host, hosts: DirectoryHost[]}`: every host of the federation directory, `{host, at, key, names: [{name, kind, presence}]}` (`ls --all-hosts`); `not_found` when federation is off",
   }),
+  "host.forget": spec({
+    section: "sessions",
+    args: obj({ host: F.str().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "a host name: 1–63 of a-z 0-9 _ -") }),
+    access: operator("forget a host's pinned key"),
+    result: "`{host, forgot, pinned}`: the key fingerprint that was pinned for HOST, and the one pinned now (its current directory entry, read again) or null; audited. `not_found` for a host not in the directory or with federation off, `usage` for this host itself",
+  }),
   attach: spec({
     section: "sessions",
     args: obj({
@@ -313,6 +319,7 @@ export const REQUESTS = {
 interface Results {
   status: R.StatusResult;
   directory: { host: string; hosts: R.DirectoryHost[] };
+  "host.forget": R.HostForgetResult;
   shutdown: R.ShutdownResult;
   backup: R.BackupResult;
   register: R.RegisterResult;

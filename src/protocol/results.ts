@@ -275,6 +275,14 @@ export interface FederationStatus {
 }
 
 /** One host's entry in the federation directory (the KV bucket), as `ls --all-hosts` shows it. */
+export interface HostForgetResult {
+  host: string;
+  /** The fingerprint that was pinned. */
+  forgot: string;
+  /** The fingerprint pinned now (the host's current directory entry), or null until it writes one. */
+  pinned: string | null;
+}
+
 export interface DirectoryHost {
   host: string;
   /** When that host last wrote its entry. */

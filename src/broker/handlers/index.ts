@@ -12,7 +12,7 @@ import { rm } from "./rm.ts";
 import { shutdown } from "./shutdown.ts";
 import { backup } from "./backup.ts";
 import { status } from "./status.ts";
-import { directory } from "./directory.ts";
+import { directory, hostForget } from "./directory.ts";
 import { type } from "./type.ts";
 import { wait } from "./wait.ts";
 import { ack } from "./ack.ts";
@@ -41,6 +41,7 @@ import { delivered } from "./delivered.ts";
 export const handlers: HandlerTable = {
   status,
   directory,
+  "host.forget": hostForget,
   shutdown,
   backup,
   register,

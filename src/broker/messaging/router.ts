@@ -85,12 +85,14 @@ export class Router {
   /** Federation started: `name@host` recipients resolve through it, and changes kick its outbox. */
   federate(port: FederationPort): void {
     this.commit.remote = port;
-    this.waiters.onChange = () => port.kick();
+    // A delivery change owes at most a receipt: it may wait a few ms to share an envelope.
+    this.waiters.onChange = () => port.kick(true);
   }
 
   /** A message from another host, already verified: commit, then push like a local send. */
-  async receive(draft: Parameters<SendCommit["commitInbound"]>[0], recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
-    const row = await this.commit.commitInbound(draft, recipients, origin);
+  async receive(...args: Parameters<SendCommit["commitInbound"]>): Promise<MessageRow | undefined> {
+    const [, recipients] = args;
+    const row = await this.commit.commitInbound(...args);
     if (row) {
       this.indexer.kick();
       this.fanOut.pushNew(row, recipients);
@@ -100,12 +102,12 @@ export class Router {
   }
 
   /** Delivery states another host reported for its recipients of our message `id`: forward only. */
-  async applyReceipt(id: number, states: { recipient: string; status: string; at: number }[]): Promise<{ applied: number; unknown: string[] }> {
+  async applyReceipt(id: number, states: { recipient: string; status: string; at: number; reason?: string }[]): Promise<{ applied: number; unknown: string[] }> {
     const unknown: string[] = [];
     let applied = 0;
     await this.writer.write(() => {
       for (const s of states) {
-        const r = this.store.federation.applyReceipt(s.recipient, id, s.status, s.at);
+        const r = this.store.federation.applyReceipt(s.recipient, id, s.status, s.at, s.reason);
         if (r === undefined) unknown.push(s.recipient);
         else if (r) applied++;
       }

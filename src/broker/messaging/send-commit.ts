@@ -65,9 +65,6 @@ export class SendCommit {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now, this.remote);
     const hosts = remoteHosts(draft.recipients);
-    if (hosts.length > 0 && draft.files.length > 0) {
-      throw new MaestroError("usage", "send: attachments are not carried to other hosts yet; send the file to a local recipient, or its path or URL in the body");
-    }
     for (const r of draft.recipients) this.policy.check(sender.name, r);
     if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
     // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
@@ -120,17 +117,21 @@ export class SendCommit {
    * fed_inbound, in one transaction. Undefined when that origin id was committed before (a
    * redelivery or a duplicate publish): nothing is stored twice.
    */
-  async commitInbound(draft: Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null }, recipients: string[], origin: { host: string; id: number }): Promise<MessageRow | undefined> {
+  async commitInbound(draft: InboundDraft, recipients: string[], origin: { host: string; id: number }, refs?: () => Pick<InboundDraft, "thread_id" | "in_reply_to">): Promise<MessageRow | undefined> {
     return this.writer.write(() => {
       if (this.store.federation.inbound(origin.host, origin.id) !== undefined) return undefined;
       const id = (this.last = Math.max(Date.now() * 1024, this.last + 1));
-      const row: MessageRow = { ...draft, id, thread_id: draft.thread_id ?? id };
+      // Resolved inside the commit: a reply that came in the same batch as its parent finds it.
+      const d = refs ? { ...draft, ...refs() } : draft;
+      const row: MessageRow = { ...d, id, thread_id: d.thread_id ?? id };
       this.store.messages.insert(row, recipients, null);
       this.store.federation.addInbound(origin.host, origin.id, id);
       return row;
     });
   }
 }
+
+export type InboundDraft = Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
 
 /** The other hosts among a message's recipients (name@host), each once. */
 export function remoteHosts(recipients: string[]): string[] {

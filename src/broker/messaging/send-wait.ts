@@ -34,9 +34,15 @@ export class SendWaiters {
     // Expiry ends a delivery for good: one that expired unread will never be read, one that
     // expired undelivered will never be delivered. No use waiting out the timeout — at the start,
     // or when the sweeper expires it during the wait.
-    const never = (d: DeliveryRow) => d.status === "expired" && (what === "read" || d.delivered_at === null);
+    // So does a dead letter (redeliveries exhausted, or refused on a recipient's host).
+    const never = (d: DeliveryRow) => (d.status === "expired" || d.status === "dead") && (what === "read" || d.delivered_at === null);
     const expired = () => what !== "reply" && this.store.messages.deliveriesOf(m).some(never);
-    const expiredError = () => new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`);
+    const expiredError = () => {
+      const d = this.store.messages.deliveriesOf(m).find((x) => never(x) && x.status === "dead");
+      return d
+        ? new MaestroError("timeout", `message ${idText} is dead for ${d.recipient} (${d.dead_reason ?? "?"}) before it was ${what}; see \`maestro dead\``)
+        : new MaestroError("timeout", `message ${idText} expired (--ttl) before it was ${what}`);
+    };
     if (expired()) return Promise.reject(expiredError());
     const first = check();
     if (first !== undefined) return Promise.resolve(first);

@@ -42,9 +42,11 @@ export class TtlAckSweep {
         this.expiredTo = now;
         // A `send --wait` on a message that just expired will never see it delivered or read.
         if (expired.length > 0) setImmediate(() => expired.forEach((id) => this.waiters.changed(id)));
+        const dead: number[] = [];
         for (const due of this.store.messages.redeliveryDue(now)) {
           if (due.attempts >= max_deliver) {
             this.store.messages.markDead(due.recipient, due.id, "max_deliver");
+            dead.push(due.id);
             continue;
           }
           let took = false;
@@ -56,6 +58,8 @@ export class TtlAckSweep {
           if (took) this.store.messages.recordRedelivery(due.recipient, due.id, now + ack_wait_ms);
           else this.store.messages.parkRedelivery(due.recipient, due.id);
         }
+        // …nor one that went dead; and a dead inbound message owes its host a receipt (the outbox).
+        if (dead.length > 0) setImmediate(() => dead.forEach((id) => this.waiters.changed(id)));
       })
       .catch((err) => this.log.error("sweep failed", err));
   }
