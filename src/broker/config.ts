@@ -126,6 +126,8 @@ export interface FederationConfig {
   clock_window_ms: number;
   /** Hosts whose operator may peek, type into and kill this host's sessions; none by default. */
   remote_control: string[];
+  /** A remote terminal or wait whose link is silent this long ends (with a line saying so). */
+  link_timeout_ms: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -207,6 +209,7 @@ export const DEFAULT_CONFIG: Config = {
     tls_key: "",
     clock_window_ms: 5 * 60_000,
     remote_control: [],
+    link_timeout_ms: 15_000,
   },
 };
 
@@ -292,7 +295,7 @@ function checkFederation(f: FederationConfig, file: string): void {
   const bad = (msg: string): never => {
     throw new MaestroError("usage", `config ${file}: ${msg}`);
   };
-  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
+  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && k !== "link_timeout_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
   if (f.nats === "") {
     if (set.length > 0) bad(`"federation.${set[0]![0]}" is set but "federation.nats" is not: give the NATS server, e.g. nats = "nats://127.0.0.1:4222"`);
     return;
@@ -316,6 +319,7 @@ function checkFederation(f: FederationConfig, file: string): void {
   }
   for (const h of f.remote_control) if (!HOST_RE.test(h)) bad(`"federation.remote_control": "${h}" is not a host name (a-z 0-9 _ -)`);
   if (!Number.isInteger(f.clock_window_ms) || f.clock_window_ms < 1000) bad(`"federation.clock_window_ms" must be an integer of at least 1000`);
+  if (!Number.isInteger(f.link_timeout_ms) || f.link_timeout_ms < 1000 || f.link_timeout_ms > 3_600_000) bad(`"federation.link_timeout_ms" must be an integer from 1000 to 3600000`);
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

@@ -17,6 +17,8 @@ import { Directory, type DirectoryEntry } from "./directory.ts";
 import { DIRECTORY_BUCKET, durableName, inSubject, parseEnvelope, seal, SIG_HEADER, STREAM, SUBJECTS, verifySig, type Envelope, type MessageBody, type Ref } from "./envelope.ts";
 import { loadHostKey, type HostKey } from "./host-key.ts";
 import { RemoteControl } from "./control.ts";
+import { RemoteTerminals } from "./terminals.ts";
+import type { RemoteAttachArgs, RemoteTerminal, RemoteWait } from "../broker/federation-port.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 
@@ -39,6 +41,7 @@ class Federation implements FederationPort {
   readonly host: string;
   private readonly dir: Directory;
   private readonly remote: RemoteControl;
+  private readonly terms: RemoteTerminals;
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
   private kv: KV | undefined;
@@ -61,6 +64,7 @@ class Federation implements FederationPort {
     this.host = broker.config.federation.host;
     this.dir = new Directory({ host: this.host, key: key.publicKey }, broker.store, broker.router.writer, broker.audit);
     this.remote = new RemoteControl(broker, this.host, key, this.dir);
+    this.terms = new RemoteTerminals({ broker, host: this.host, key, dir: this.dir, linkMs: broker.config.federation.link_timeout_ms });
   }
 
   start(): void {
@@ -145,6 +149,7 @@ class Federation implements FederationPort {
       void this.watchDirectory(this.kv!);
       void this.consume();
       this.remote.serve(nc);
+      this.terms.serve(nc);
       this.kick();
       this.broker.log.info(`federation: host ${this.host} connected to ${nc.getServer()}`);
     } catch (err) {
@@ -162,6 +167,7 @@ class Federation implements FederationPort {
         this.connected = this.js !== undefined;
         this.lastError = null;
         this.kick();
+        this.terms.reconnected();
       } else if (s.type === "error") {
         this.fail((s as { error?: unknown }).error ?? "error");
       }
@@ -441,6 +447,19 @@ class Federation implements FederationPort {
     return this.remote.call(this.nc, host, op, args, caller);
   }
 
+  private natsOrFail(): NatsConnection {
+    if (!this.nc || !this.connected) throw new MaestroError("unavailable", "federation: not connected to NATS; try again when `maestro status` shows connected");
+    return this.nc;
+  }
+
+  attach(host: string, args: RemoteAttachArgs, caller: Identity): Promise<RemoteTerminal> {
+    return Promise.resolve().then(() => this.terms.attach(this.natsOrFail(), host, args, caller));
+  }
+
+  wait(host: string, args: object, caller: Identity): Promise<RemoteWait> {
+    return Promise.resolve().then(() => this.terms.wait(this.natsOrFail(), host, args, caller));
+  }
+
   status(): FederationStatus {
     return {
       host: this.host,
@@ -455,6 +474,7 @@ class Federation implements FederationPort {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.terms.close();
     clearInterval(this.dirTimer);
     clearTimeout(this.retry);
     await this.nc?.close().catch(() => {});
