@@ -4,7 +4,7 @@
  * detach, read-only, the session's exit, the refusals, and remote wait's match/exit/timeout.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { TestHome, waitFor } from "./helpers.ts";
+import { BIN, TestHome, waitFor } from "./helpers.ts";
 import { as, expectFailure, register } from "./msg-helpers.ts";
 import { twoHosts, waitForName, type TwoHosts } from "./fed-helpers.ts";
 import { Tty } from "./tty.ts";
@@ -20,7 +20,7 @@ const tty = (h: TestHome, args: string[], cols = 80, rows = 24) => {
 };
 
 beforeAll(async () => {
-  hosts = await twoHosts('remote_control = ["alpha"]\nlink_timeout_ms = 3000');
+  hosts = await twoHosts('remote_control = ["alpha"]\nlink_timeout_ms = 3000', "link_timeout_ms = 3000");
   ({ a, b } = hosts);
   await waitForName(b, "operator@alpha");
 }, 60_000);
@@ -126,5 +126,12 @@ describe("remote wait", () => {
     expect(er.code, er.stderr).toBe(0);
     expect(JSON.parse(er.stdout)).toEqual({ type: "exit", code: 3, signal: null });
     expect((await audit(b)).some((r) => r.actor === "operator@alpha" && r.action === "remote.wait" && r.target === "w1")).toBe(true);
+    // The caller goes away: its daemon cancels the wait on beta.
+    await b.ok(["new", "w2", "--", "cat"]);
+    await waitForName(a, "w2@beta");
+    const p = Bun.spawn([BIN, "wait", "w2@beta", "--match", "never-there", "--timeout", "60s"], { env: a.env, stdout: "ignore", stderr: "ignore" });
+    await waitFor(async () => (await audit(b)).some((r) => r.action === "remote.wait" && r.target === "w2" && r.detail === "started"), 10_000);
+    p.kill("SIGKILL");
+    await waitFor(async () => (await audit(b)).some((r) => r.action === "remote.wait" && r.target === "w2" && r.detail === "cancelled by the caller"), 10_000);
   }, 60_000);
 });

@@ -14,7 +14,7 @@ import { ServerStream } from "../broker/stream.ts";
 import type { Broker, HandlerContext } from "../broker/types.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
-import { ephemeral, LinkKeys, parseTerm, sealTerm, termSubject, waitSubject, type TermBody, type TermEnvelope, type TermKind } from "./attach-wire.ts";
+import { ephemeral, LinkKeys, parseTerm, sealTerm, termSubject, waitSubject, type TermBody, type TermEnvelope, type TermKind, publish } from "./attach-wire.ts";
 import { TargetLink } from "./attach-target.ts";
 import type { Directory } from "./directory.ts";
 import { SIG_HEADER, verifySig } from "./envelope.ts";
@@ -178,7 +178,7 @@ export class TermServer {
     const stream = new RelayStream((event) => {
       clearInterval(beat);
       this.waits.delete(b.id);
-      void signed(this.t, "wait-event", env.from, { id: b.id, event: event as Record<string, unknown> }).then((s) => nc.publish(subject, s.data, s.opts));
+      void signed(this.t, "wait-event", env.from, { id: b.id, event: event as Record<string, unknown> }).then((s) => publish(nc, subject, s.data, s.opts));
       this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", (event as { type: string }).type);
     });
     const ctx: HandlerContext = {
@@ -193,11 +193,13 @@ export class TermServer {
       clearInterval(beat);
       this.waits.delete(b.id);
       stream.cancel();
+      this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", "cancelled by the caller");
     };
     this.waits.set(b.id, { caller: env.from, cancel: stop });
+    this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", "started");
     // Heartbeats tell the caller the wait is alive; a caller that stops answering is not needed:
     // its cancel (or, if its host died, the wait's own end) frees everything.
-    beat = setInterval(() => void signed(this.t, "wait-event", env.from, { id: b.id }).then((s) => nc.publish(subject, s.data, s.opts)), Math.max(250, this.t.linkMs / 4));
+    beat = setInterval(() => void signed(this.t, "wait-event", env.from, { id: b.id }).then((s) => publish(nc, subject, s.data, s.opts)), Math.max(250, this.t.linkMs / 4));
     await reply("wait-started", { nonce: b.nonce, ok: true });
   }
 

@@ -7,7 +7,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Attached } from "../broker/attach-client.ts";
 import type { AttachSink } from "../pty/attachment.ts";
-import { IN, inSubject, LinkKeys, OUT, outSubject, readSize, sizePayload, UNSEQ } from "./attach-wire.ts";
+import { IN, inSubject, LinkKeys, OUT, outSubject, readSize, sizePayload, UNSEQ, publish } from "./attach-wire.ts";
 import type { TermContext } from "./attach-serve.ts";
 
 const enc = new TextEncoder();
@@ -75,7 +75,7 @@ export class TargetLink {
   private send(kind: number, offset: number, payload: Uint8Array, paced: boolean): void {
     if (this.ended) return;
     const counter = kind === OUT.ping ? ++this.pingCounter : ++this.outCounter;
-    this.nc.publish(outSubject(this.t.host, this.id), this.keys.seal({ kind, counter, offset, ack: this.inDone }, payload));
+    publish(this.nc, outSubject(this.t.host, this.id), this.keys.seal({ kind, counter, offset, ack: this.inDone }, payload));
     this.lastSent = Date.now();
     if (paced) {
       this.unacked.push({ counter, bytes: payload.byteLength });

@@ -177,3 +177,15 @@ export const sizePayload = (cols: number, rows: number) => {
   return b;
 };
 export const readSize = (p: Uint8Array) => ({ cols: (p[0]! << 8) | p[1]!, rows: (p[2]! << 8) | p[3]! });
+
+/**
+ * A publish that cannot fail the caller: while NATS is away the client may refuse it, and a frame
+ * lost that way is like one lost in flight (the numbering finds it, a resume brings it again).
+ */
+export function publish(nc: { publish(s: string, d: Uint8Array, o?: object): void }, subject: string, data: Uint8Array, opts?: object): void {
+  try {
+    nc.publish(subject, data, opts);
+  } catch {
+    // see above
+  }
+}

@@ -12,7 +12,7 @@ import type { RemoteAttachArgs, RemoteTerminal, TerminalSink } from "../broker/f
 import { isErrorCode, MaestroError } from "../protocol/errors.ts";
 import type { AttachEvent } from "../protocol/results.ts";
 import { signed, verifyTerm, type TermContext } from "./attach-serve.ts";
-import { ephemeral, IN, inSubject, LinkKeys, newId, newNonce, OUT, outSubject, readSize, sizePayload, termSubject, UNSEQ, type Frame, type TermEnvelope } from "./attach-wire.ts";
+import { ephemeral, IN, inSubject, LinkKeys, newId, newNonce, OUT, outSubject, readSize, sizePayload, termSubject, UNSEQ, type Frame, type TermEnvelope, publish } from "./attach-wire.ts";
 
 const OPEN_TIMEOUT_MS = 4000;
 /** Input frames kept for a resend at most; past it the attachment ends rather than lose keys. */
@@ -208,7 +208,7 @@ export class CallerLink implements RemoteTerminal {
     const unseq = kind === IN.ack || kind === IN.ping;
     const counter = unseq ? ++this.pingCounter : ++this.inCounter;
     const frame = this.keys.seal({ kind, counter, offset: 0, ack: this.ackedTo }, payload);
-    this.nc.publish(inSubject(this.host, this.id), frame);
+    publish(this.nc, inSubject(this.host, this.id), frame);
     this.lastSent = Date.now();
     if (unseq) return;
     this.unconfirmed.push({ counter, frame });
@@ -240,7 +240,7 @@ export class CallerLink implements RemoteTerminal {
       this.confirmed(Number(r.in_done));
       this.lastHeard = Date.now();
       // Input the other side never took goes again, byte for byte (same numbers, same seals).
-      for (const u of this.unconfirmed) this.nc.publish(inSubject(this.host, this.id), u.frame);
+      for (const u of this.unconfirmed) publish(this.nc, inSubject(this.host, this.id), u.frame);
     } catch (err) {
       const e = err as MaestroError;
       // The attachment is gone there: nothing to resume. Else the next tick tries again.
@@ -254,7 +254,7 @@ export class CallerLink implements RemoteTerminal {
   private tick(ping: number): void {
     const silent = Date.now() - this.lastHeard;
     if (silent > this.t.linkMs) {
-      this.send(IN.detach, new Uint8Array(0));
+      this.send(IN.detach, new Uint8Array(0)); // in case only the other direction is down
       return this.finish(`the link to host ${this.host}: nothing heard for ${Math.round(silent / 1000)} s (link_timeout_ms ${this.t.linkMs})`);
     }
     if (silent > 2 * ping) void this.resume();

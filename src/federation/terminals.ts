@@ -10,7 +10,7 @@ import type { Identity } from "../protocol/messages.ts";
 import type { WaitEvent } from "../protocol/results.ts";
 import { CallerLink, termRequest } from "./attach.ts";
 import { signed, TermServer, verifyTerm, type TermContext } from "./attach-serve.ts";
-import { newId, newNonce, termSubject, waitSubject } from "./attach-wire.ts";
+import { newId, newNonce, termSubject, waitSubject, publish } from "./attach-wire.ts";
 
 export class RemoteTerminals {
   private readonly server: TermServer;
@@ -80,7 +80,7 @@ export class RemoteTerminals {
     const cancel = () => {
       if (done) return;
       finish();
-      void signed(this.t, "wait-cancel", host, { nonce: newNonce(), id }).then((s) => nc.publish(termSubject(host), s.data, s.opts));
+      void signed(this.t, "wait-cancel", host, { nonce: newNonce(), id }).then((s) => publish(nc, termSubject(host), s.data, s.opts));
     };
     try {
       await nc.flush();
