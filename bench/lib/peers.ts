@@ -11,6 +11,7 @@ export const PEER_PACKAGES = {
   "redis-server": "redis-server",
   "redis-benchmark": "redis-tools",
   "redis-cli": "redis-tools",
+  "nats-server": "nats-server",
 } as const;
 
 export type Peer = keyof typeof PEER_PACKAGES;

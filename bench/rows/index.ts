@@ -15,6 +15,7 @@ import injectQuiet from "./inject-quiet.ts";
 import { sendVsSendKeys, statusVsSendKeys } from "./process-vs-send-keys.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
+import remoteAttachThroughput from "./remote-attach-throughput.ts";
 import sessionCycles from "./session-cycles.ts";
 import { webClientRss, webEchoLatency, webThroughput, webThroughputCli } from "./web.ts";
 
@@ -27,6 +28,7 @@ export const ROWS: Row[] = [
   inbox1m,
   attachThroughput,
   attachThroughputTmux,
+  remoteAttachThroughput,
   attachLatency,
   idleShellsRss,
   sessionCycles,
