@@ -17,7 +17,7 @@ export default defineVerb({
     ],
   },
   args: {
-    name: { type: "positional", required: true, description: "The session" },
+    name: { type: "positional", required: true, description: "The session (name@host: another host's, through federation)" },
     idle: { type: "string", description: "No output for this long (500ms, 2s, 1m)" },
     exit: { type: "boolean", description: "The program exits (prints its exit code or signal)" },
     match: { type: "string", description: "A regular expression matches a line of the screen" },
