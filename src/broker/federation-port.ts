@@ -36,6 +36,9 @@ export interface RemoteTerminal {
   readonly cols: number;
   readonly rows: number;
   readonly detachKey: string;
+  /** The output offset live bytes continue from, and whether a requested `since` was honoured. */
+  readonly seq: number;
+  readonly resumed: boolean;
   /** Frames that arrived before are delivered now, then everything as it comes. */
   start(sink: TerminalSink): void;
   input(bytes: Uint8Array): void;

@@ -129,7 +129,10 @@ export class TermServer {
 
   private async open(nc: NatsConnection, env: TermEnvelope<"term-open">, identity: Identity, reply: (k: TermKind, b: object) => Promise<void>): Promise<void> {
     const b = env.body;
-    const args = checkRequest("attach", b.args, identity);
+    // `since` (a dashboard terminal rejoining) is not an attach request's: checked here, then passed on.
+    const { since, ...rest } = b.args;
+    if (since !== undefined && !(Number.isSafeInteger(since) && (since as number) >= 0)) throw new MaestroError("usage", "since: must be a non-negative integer");
+    const args = checkRequest("attach", rest, identity);
     const broker = this.t.broker;
     const session = broker.sessions.get(args.name); // not_found before anything is set up
     const eph = ephemeral();
@@ -149,12 +152,13 @@ export class TermServer {
         ...(args.history !== undefined ? { history: args.history } : {}),
         ...(args.tty !== undefined ? { tty: `${env.from}:${args.tty}` } : {}),
         from: `host ${env.from}`,
+        ...(since !== undefined ? { since: since as number } : {}),
       },
       `remote attach ${b.id.slice(0, 8)} from host ${env.from}`,
     );
     link.bind(attached, args.read_only === true);
     this.links.set(b.id, link);
-    await reply("term-opened", { nonce: b.nonce, ok: true, dh: eph.pub, name: session.name, cols: session.cols, rows: session.rows, detach_key: broker.config.sessions.detach_key });
+    await reply("term-opened", { nonce: b.nonce, ok: true, dh: eph.pub, name: session.name, cols: session.cols, rows: session.rows, detach_key: broker.config.sessions.detach_key, seq: attached.seq, resumed: attached.resumed });
   }
 
   private async resume(env: TermEnvelope<"term-resume">, reply: (k: TermKind, b: object) => Promise<void>): Promise<void> {

@@ -32,7 +32,7 @@ const u53 = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const bodies = {
   "term-open": z.object({ nonce, id, caller: bareName, dh, args: z.record(z.string(), z.unknown()) }).strict(),
   "term-opened": z
-    .object({ nonce, ok: z.boolean(), error: error.optional(), dh: dh.optional(), name: bareName.optional(), cols: u53.optional(), rows: u53.optional(), detach_key: z.string().max(64).optional() })
+    .object({ nonce, ok: z.boolean(), error: error.optional(), dh: dh.optional(), name: bareName.optional(), cols: u53.optional(), rows: u53.optional(), detach_key: z.string().max(64).optional(), seq: u53.optional(), resumed: z.boolean().optional() })
     .strict(),
   /** After a link drop: continue output after offset `since`; `in_next` is the caller's next input frame. */
   "term-resume": z.object({ nonce, id, since: u53 }).strict(),

@@ -54,6 +54,8 @@ export class CallerLink implements RemoteTerminal {
   cols = 0;
   rows = 0;
   detachKey = "";
+  seq = 0;
+  resumed = false;
   private keys: LinkKeys | undefined;
   private sink: TerminalSink | undefined;
   /** Before the keys (raw) or the sink, and during a resume: held, then taken in order. */
@@ -105,6 +107,8 @@ export class CallerLink implements RemoteTerminal {
     this.cols = Number(r.cols);
     this.rows = Number(r.rows);
     this.detachKey = String(r.detach_key ?? "");
+    this.seq = Number(r.seq ?? 0);
+    this.resumed = r.resumed === true;
     const ping = Math.max(200, this.t.linkMs / 4);
     this.lastHeard = Date.now();
     this.timer = setInterval(() => this.tick(ping), ping);
