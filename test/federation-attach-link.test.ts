@@ -61,6 +61,8 @@ describe("remote attach: the link", () => {
     expect(missing).toEqual([]);
     expect(lines).toEqual(Array.from({ length: N }, (_, i) => i + 1));
     expect(text.split(CLEAR).length - 1).toBe(1); // the first screen only: the ring held the rest
+    // It did resume (the restart lost the link), rather than never noticing.
+    expect(readFileSync(join(a.home, "daemon.log"), "utf8")).toMatch(/remote attachment \w+ to flow@beta resumed after output offset \d+/);
     // Still a live terminal after the drop: keystrokes go through.
     client.sendData(id, new TextEncoder().encode("after"));
     client.cancel(id);
@@ -136,6 +138,9 @@ describe("remote attach: the link", () => {
     try {
       await t.settle(300);
       await waitFor(async () => (await clientsOf(b, "gone")) === 1);
+      // A remote wait in progress on the same link.
+      const waiting = a.run(["wait", "gone@beta", "--match", "never-there", "--timeout", "60s"]);
+      await waitFor(async () => (await audit(b)).some((r) => r.action === "remote.wait" && r.target === "gone" && r.detail === "started"));
       await nats.kill("SIGKILL");
       const t0 = Date.now();
       expect(await t.exit(20_000)).toBe(5);
@@ -144,6 +149,9 @@ describe("remote attach: the link", () => {
       expect(t.allText()).toMatch(/\[lost the link to host beta: nothing heard for \d+ s/);
       expect(took).toBeLessThan(4000 + 3000);
       await waitFor(async () => (await clientsOf(b, "gone")) === 0, 15_000);
+      const w = await waiting;
+      expect(w.code, w.stderr).toBe(5);
+      expect(w.stderr).toMatch(/lost the link to host beta/);
     } finally {
       t.dispose();
       await nats.start();

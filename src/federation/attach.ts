@@ -245,6 +245,7 @@ export class CallerLink implements RemoteTerminal {
       this.lastHeard = Date.now();
       // Input the other side never took goes again, byte for byte (same numbers, same seals).
       for (const u of this.unconfirmed) publish(this.nc, inSubject(this.host, this.id), u.frame);
+      this.t.broker.log.info(`federation: remote attachment ${this.id.slice(0, 8)} to ${this.name}@${this.host} resumed after output offset ${Math.max(0, this.got)} (${this.unconfirmed.length} input frames sent again)`);
     } catch (err) {
       const e = err as MaestroError;
       // The attachment is gone there: nothing to resume. Else the next tick tries again.
