@@ -91,6 +91,8 @@ describe("remote attach", () => {
     expect(await ghost.exit()).toBe(3);
     expect(ghost.allText()).toMatch(/no host "gamma"/);
     expectFailure(await a.run(["wait", "x@gamma", "--exit"]), 3, /no host "gamma"/);
+    expectFailure(await a.run(["wait", "nope@beta", "--exit"]), 3, /beta: .*nope/);
+    expectFailure(await a.run(["wait", "r1@beta", "--match", "("]), 2, /--match/);
     // The CLI needs a TTY for attach; the daemon's answer comes first for a missing session.
     const missing = tty(a, ["attach", "nope@beta"]);
     expect(await missing.exit()).toBe(3);

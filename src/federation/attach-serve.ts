@@ -170,8 +170,10 @@ export class TermServer {
       return reply("term-resumed", { nonce: b.nonce, ok: false, error: { code: "not_found", message: `no attachment ${b.id.slice(0, 8)} here any more` } });
     }
     const at = link.resumeAt();
-    await reply("term-resumed", { nonce: b.nonce, ok: true, ...at });
+    // Now, not after the (async) signing of the reply: output in between would be numbered after
+    // out_next but ahead of the catch-up. The caller holds frames until the reply comes.
     link.resume(b.since);
+    await reply("term-resumed", { nonce: b.nonce, ok: true, ...at });
   }
 
   private async startWait(nc: NatsConnection, env: TermEnvelope<"wait">, identity: Identity, reply: (k: TermKind, b: object) => Promise<void>): Promise<void> {

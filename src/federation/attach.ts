@@ -155,6 +155,13 @@ export class CallerLink implements RemoteTerminal {
     const sink = this.sink!;
     switch (f.kind) {
       case OUT.output: {
+        if (this.got >= 0 && f.offset > this.got) {
+          // Bytes between were never sent to us: not something to show as is.
+          this.outNext--;
+          this.held.push(f);
+          void this.resume();
+          return;
+        }
         let bytes = f.payload;
         let offset = f.offset;
         if (this.got >= 0 && offset < this.got) {

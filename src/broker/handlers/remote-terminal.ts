@@ -33,12 +33,18 @@ export async function remoteAttach(ctx: HandlerContext, args: CheckedArgs<"attac
   requireOperator(client.identity, "attach to sessions on other hosts");
   const target = `${to.name}@${to.host}`;
   const readOnly = args.read_only === true;
+  // Taken before the await: a client that goes away meanwhile must not leave the remote client behind.
+  const away = ctx.signal;
   let term: RemoteTerminal;
   try {
     term = await broker.federation!.attach(to.host, { ...args, name: to.name }, client.identity);
   } catch (err) {
     broker.audit.record(client.identity.name, "remote.attach", target, "error", (err as Error).message);
     throw err;
+  }
+  if (away.aborted) {
+    term.detach();
+    throw new MaestroError("unavailable", "the client went away during the open");
   }
   const stream = ctx.openStream();
   const key = `${client.id}:${stream.id}`;
@@ -83,7 +89,12 @@ function streamSink(stream: ServerStream, onEnd: (reason: string) => void): Term
 export async function remoteWait(ctx: HandlerContext, args: CheckedArgs<"wait">, to: { host: string; name: string }) {
   const { broker, client } = ctx;
   requireOperator(client.identity, "wait on sessions on other hosts");
+  const gone = ctx.signal;
   const w = await broker.federation!.wait(to.host, { ...args, name: to.name }, client.identity);
+  if (gone.aborted) {
+    w.cancel();
+    throw new MaestroError("unavailable", "the client went away while the wait started");
+  }
   const stream = ctx.openStream();
   stream.onCancel(() => w.cancel());
   w.result.then(
