@@ -57,6 +57,38 @@ describe("dashboard: remote sessions", () => {
     }
   }, 60_000);
 
+  test("flow control: a page that stops acking stalls its remote client at the window on the session's host; acking again catches up", async () => {
+    await b.ok(["new", "flood", "--", "sh", "-c", "read x; yes 'flood line 0123456789 abcdefghij' | head -c 20000000; echo FLOOD''-END; exec cat"]);
+    await waitForName(a, "flood@beta");
+    const ws = await WsPeer.connect(web, { cookie: web.cookie });
+    try {
+      await ws.hello();
+      ws.send({ type: "join", session: "flood@beta", cols: 80, rows: 24 });
+      await ws.next("joined", 10_000);
+      ws.keys("\r");
+      // No acks: beta's client for alpha must stall at its window while the program runs on.
+      const attachedOnB = async () => (JSON.parse(await b.ok(["ls", "--json"])) as { name: string; attached: { backlog: number; stalled: boolean }[] }[]).find((x) => x.name === "flood")!.attached;
+      await waitFor(async () => (await attachedOnB()).some((c) => c.stalled), 20_000);
+      const c = (await attachedOnB())[0]!;
+      expect(c.backlog).toBeLessThanOrEqual(1024 * 1024);
+      await waitFor(async () => (await b.ok(["peek", "flood"])).includes("FLOOD-END"), 30_000);
+      // Ack everything received so far, and keep acking: the end marker arrives (catch-up or a fresh screen).
+      let text = "";
+      const dec = new TextDecoder();
+      const deadline = Date.now() + 30_000;
+      while (!text.includes("FLOOD-END") && Date.now() < deadline) {
+        const it = await ws.until((x) => x.kind === "binary", Math.max(1, deadline - Date.now()));
+        if (it.kind !== "binary") continue;
+        text = (text + dec.decode(it.bytes, { stream: true })).slice(-4096);
+        ws.send({ type: "ack", seq: it.seq + it.bytes.byteLength });
+      }
+      expect(text).toContain("FLOOD-END");
+      await waitFor(async () => !(await attachedOnB())[0]!.stalled);
+    } finally {
+      ws.close();
+    }
+  }, 90_000);
+
   test("an agent's token may not open another host's terminal (refused, audited)", async () => {
     const token = await register(a, "webagent");
     const ws = await WsPeer.connect(web);
