@@ -2,10 +2,9 @@
  * The wire of a remote terminal (docs/federation.md, "Remote terminals"): the signed envelopes
  * that open, resume and wait (Ed25519, like every envelope between hosts), and the binary frames
  * of an attachment's subject pair, sealed with AES-256-GCM under keys that only the two hosts
- * know — an X25519 exchange whose public halves travel inside the signed open and its reply. A
- * frame is thereby authentic (and private) without an Ed25519 signature per chunk (a GCM seal
- * costs ~1 ms per 80 MB-second of output here; a signature costs ~50 µs per chunk and a
- * verification more).
+ * know — an ephemeral X25519 exchange whose public halves are signed (inside the open and its reply). A
+ * frame is thereby authentic (and private) without an Ed25519 signature per chunk: measured here
+ * on 80 MB in 64 KiB chunks, GCM seal + open took 83–235 ms, Ed25519 sign + verify 1.47 s.
  */
 import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto";
 import { z } from "zod";
@@ -109,7 +108,7 @@ export interface Frame {
   payload: Uint8Array;
 }
 
-/** One direction's keys: X25519 shared secret → HKDF-SHA256 → an AES-256 key per direction. */
+/** Both directions' keys: X25519 shared secret → HKDF-SHA256 → an AES-256 key per direction. */
 export class LinkKeys {
   private constructor(
     private readonly sendKey: Buffer,
