@@ -65,6 +65,13 @@ class RelayStream extends ServerStream {
   }
 }
 
+/**
+ * The window of a remote client: 4× a local client's (`sessions.high_water_bytes`), because an
+ * ack takes two NATS hops and two daemons to come back; with a local-sized window a remote client
+ * stalled, and fell to fresh screens (a full parse of the ring each), many times more often.
+ */
+export const remoteWater = (broker: Broker) => ({ high: 4 * broker.config.sessions.high_water_bytes, low: broker.config.sessions.low_water_bytes });
+
 export class TermServer {
   private readonly nonces = new Map<string, number>();
   readonly links = new Map<string, TargetLink>();
@@ -153,6 +160,7 @@ export class TermServer {
         ...(args.tty !== undefined ? { tty: `${env.from}:${args.tty}` } : {}),
         from: `host ${env.from}`,
         ...(since !== undefined ? { since: since as number } : {}),
+        water: remoteWater(broker),
       },
       `remote attach ${b.id.slice(0, 8)} from host ${env.from}`,
     );

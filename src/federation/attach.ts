@@ -87,7 +87,7 @@ export class CallerLink implements RemoteTerminal {
     readonly host: string,
     private readonly onGone: () => void,
   ) {
-    this.hold = Math.max(64 * 1024, t.broker.config.sessions.high_water_bytes / 2);
+    this.hold = Math.max(64 * 1024, t.broker.config.sessions.high_water_bytes);
   }
 
   async open(args: RemoteAttachArgs): Promise<void> {
