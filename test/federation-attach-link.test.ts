@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { Client } from "../src/client/connection.ts";
 import { TestHome, waitFor } from "./helpers.ts";
-import { twoHosts, waitForName, type NatsServer, type TwoHosts } from "./fed-helpers.ts";
+import { fedStatus, sigkill, twoHosts, waitForName, type NatsServer, type TwoHosts } from "./fed-helpers.ts";
 import { Tty } from "./tty.ts";
 import { SIG_HEADER } from "../src/federation/envelope.ts";
 import { newId, newNonce, sealTerm, termSubject, type TermEnvelope } from "../src/federation/attach-wire.ts";
@@ -156,5 +156,16 @@ describe("remote attach: the link", () => {
       t.dispose();
       await nats.start();
     }
+  }, 60_000);
+
+  test("the waiting host's daemon dies mid-wait: the session's host ends the wait (no responders), audited", async () => {
+    await waitFor(async () => (await fedStatus(a)).connected && (await fedStatus(b)).connected, 20_000);
+    await b.ok(["new", "orphan", "--", "cat"]);
+    await waitForName(a, "orphan@beta");
+    const waiting = a.run(["wait", "orphan@beta", "--match", "never-there"]);
+    await waitFor(async () => (await audit(b)).some((r) => r.action === "remote.wait" && r.target === "orphan" && r.detail === "started"), 15_000);
+    await sigkill(a);
+    await waiting;
+    await waitFor(async () => (await audit(b)).some((r) => r.action === "remote.wait" && r.target === "orphan" && /the caller is gone|did not answer/.test(r.detail)), 15_000);
   }, 60_000);
 });

@@ -203,17 +203,30 @@ export class TermServer {
       openStream: () => stream,
     };
     await localWait(ctx, args); // throws (not_found, usage) before the stream starts
-    const stop = () => {
+    const stop = (why = "cancelled by the caller") => {
       clearInterval(beat);
       this.waits.delete(b.id);
       stream.cancel();
-      this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", "cancelled by the caller");
+      this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", why);
     };
-    this.waits.set(b.id, { caller: env.from, cancel: stop });
+    this.waits.set(b.id, { caller: env.from, cancel: () => stop() });
     this.t.broker.audit.record(identity.name, "remote.wait", args.name, "ok", "started");
-    // Heartbeats tell the caller the wait is alive; a caller that stops answering is not needed:
-    // its cancel (or, if its host died, the wait's own end) frees everything.
-    beat = setInterval(() => void signed(this.t, "wait-event", env.from, { id: b.id }).then((s) => publish(nc, subject, s.data, s.opts)), Math.max(250, this.t.linkMs / 4));
+    // Heartbeats tell the caller the wait is alive, and are answered: a caller whose daemon died
+    // (no responders) or that has not answered for link_timeout_ms ends the wait here too.
+    const every = Math.max(250, this.t.linkMs / 4);
+    let answered = Date.now();
+    beat = setInterval(() => {
+      void signed(this.t, "wait-event", env.from, { id: b.id }).then(async (s) => {
+        try {
+          await nc.request(subject, s.data, { ...s.opts, timeout: every });
+          answered = Date.now();
+        } catch (err) {
+          if (!this.waits.has(b.id)) return;
+          if (/no responders/i.test((err as Error).message)) stop("the caller is gone (no responders)");
+          else if (Date.now() - answered > this.t.linkMs) stop(`the caller did not answer for ${Math.round(this.t.linkMs / 1000)} s`);
+        }
+      });
+    }, every);
     await reply("wait-started", { nonce: b.nonce, ok: true });
   }
 

@@ -60,6 +60,7 @@ export class RemoteTerminals {
     const sub = nc.subscribe(waitSubject(this.t.host, id), {
       callback: (err, m: Msg) => {
         if (err || done) return;
+        if (m.reply) m.respond(new Uint8Array(0)); // a heartbeat: we are still waiting
         void verifyTerm(this.t, m).then((env) => {
           if (done || typeof env === "string" || env.kind !== "wait-event" || env.from !== host || (env.body as { id: string }).id !== id) return;
           lastHeard = Date.now();
