@@ -70,6 +70,36 @@ describe("remote attach: the link", () => {
     await waitFor(async () => (await clientsOf(b, "flow")) === 0);
   }, 90_000);
 
+  test("keystrokes typed while the link is down arrive once after it comes back", async () => {
+    await b.ok(["new", "keys", "--", "cat"]);
+    await waitForName(a, "keys@beta");
+    const client = await Client.connect({ socket: a.socket });
+    let text = "";
+    const dec = new TextDecoder();
+    const { id, reply } = client.openStream("attach", { name: "keys@beta", cols: 80, rows: 24 }, { data: (d) => (text += dec.decode(d, { stream: true })) });
+    await reply;
+    await waitFor(() => text.includes(CLEAR));
+    client.sendData(id, new TextEncoder().encode("before-drop\r"));
+    await waitFor(() => text.split("before-drop").length - 1 === 2); // the terminal's echo, then cat's
+    await nats.kill("SIGKILL");
+    client.sendData(id, new TextEncoder().encode("during-drop\r"));
+    await Bun.sleep(300); // typed into the outage
+    await nats.start();
+    await waitFor(() => text.split("during-drop").length - 1 >= 2, 20_000).catch((e) => {
+      console.log("ALPHA LOG", readFileSync(join(a.home, "daemon.log"), "utf8").split("\n").slice(-15).join("\n"));
+      console.log("BETA LOG", readFileSync(join(b.home, "daemon.log"), "utf8").split("\n").slice(-15).join("\n"));
+      console.log("TEXT", JSON.stringify(text.slice(-300)));
+      throw e;
+    });
+    await waitFor(async () => (await b.ok(["peek", "keys"])).includes("during-drop"));
+    client.sendData(id, new TextEncoder().encode("after-drop\r"));
+    await waitFor(() => text.split("after-drop").length - 1 === 2, 15_000);
+    expect(text.split("during-drop").length - 1).toBe(2);
+    expect((await b.ok(["peek", "keys"])).split("during-drop").length - 1).toBe(2);
+    client.cancel(id);
+    client.close();
+  }, 60_000);
+
   test("forged, unsigned and replayed opens, and frames not sealed with the attachment's key, are refused and audited on the target", async () => {
     const nc: NatsConnection = await connect({ servers: nats.url });
     try {

@@ -74,8 +74,9 @@ export class TargetLink {
 
   private send(kind: number, offset: number, payload: Uint8Array, paced: boolean): void {
     if (this.ended) return;
-    const counter = kind === OUT.ping ? ++this.pingCounter : ++this.outCounter;
-    publish(this.nc, outSubject(this.t.host, this.id), this.keys.seal({ kind, counter, offset, ack: this.inDone }, payload));
+    const unseq = kind === OUT.ping;
+    const counter = unseq ? ++this.pingCounter : ++this.outCounter;
+    publish(this.nc, outSubject(this.t.host, this.id), this.keys.seal({ kind, counter, offset: unseq ? this.outCounter : offset, ack: this.inDone }, payload));
     this.lastSent = Date.now();
     if (paced) {
       this.unacked.push({ counter, bytes: payload.byteLength });
@@ -93,9 +94,9 @@ export class TargetLink {
     }
     this.lastHeard = Date.now();
     this.acked(f.ack);
-    if (f.counter >= UNSEQ) return; // ack or ping: nothing more
-    if (f.counter <= this.inDone) return; // resent after a resume, already taken
-    if (f.counter > this.inDone + 1) {
+    if (f.counter >= UNSEQ && f.offset <= this.inDone) return; // ack or ping: nothing more
+    if (f.counter < UNSEQ && f.counter <= this.inDone) return; // resent after a resume, already taken
+    if (f.counter >= UNSEQ || f.counter > this.inDone + 1) {
       // A frame went missing (a link drop): ask the caller to resume, once per gap.
       if (this.gapAt !== this.inDone) {
         this.gapAt = this.inDone;

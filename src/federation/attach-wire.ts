@@ -88,7 +88,9 @@ export const OUT = { output: 1, redraw: 2, event: 3, end: 4, ping: 5, gap: 6 } a
 export const IN = { keys: 1, resize: 2, ack: 3, detach: 4, ping: 5 } as const;
 /**
  * Acks and pings are not numbered in sequence (losing one loses nothing): their counters run
- * from here, so no two frames of a direction ever share a GCM nonce.
+ * from here, so no two frames of a direction ever share a GCM nonce. Their offset field carries
+ * the last sequenced frame sent before them: a receiver that has not seen it lost it (NATS keeps
+ * one publisher's order on a subject), which finds a lost frame even when nothing follows it.
  */
 export const UNSEQ = 2 ** 52;
 

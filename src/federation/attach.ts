@@ -72,6 +72,8 @@ export class CallerLink implements RemoteTerminal {
   private unconfirmed: { counter: number; frame: Uint8Array }[] = [];
   private unconfirmedBytes = 0;
   private resuming = false;
+  /** A resume that failed (the other side not back yet): tried again on every tick. */
+  private resumeDue = false;
   private lastHeard = Date.now();
   private lastSent = Date.now();
   private done = false;
@@ -135,7 +137,11 @@ export class CallerLink implements RemoteTerminal {
     }
     this.lastHeard = Date.now();
     this.confirmed(f.ack);
-    if (f.counter >= UNSEQ) return; // a ping
+    if (f.counter >= UNSEQ) {
+      // A ping names the last frame sent before it: not here and not held means lost.
+      if (f.offset >= this.outNext && this.sink && !this.resuming && this.held.length === 0) void this.resume();
+      return;
+    }
     if (!this.sink || this.resuming) {
       this.held.push(f);
       return;
@@ -218,7 +224,7 @@ export class CallerLink implements RemoteTerminal {
     if (this.done || !this.keys) return;
     const unseq = kind === IN.ack || kind === IN.ping;
     const counter = unseq ? ++this.pingCounter : ++this.inCounter;
-    const frame = this.keys.seal({ kind, counter, offset: 0, ack: this.ackedTo }, payload);
+    const frame = this.keys.seal({ kind, counter, offset: unseq ? this.inCounter : 0, ack: this.ackedTo }, payload);
     publish(this.nc, inSubject(this.host, this.id), frame);
     this.lastSent = Date.now();
     if (unseq) return;
@@ -247,6 +253,7 @@ export class CallerLink implements RemoteTerminal {
     try {
       const r = await termRequest(this.t, this.nc, this.host, "term-resume", { nonce: newNonce(), id: this.id, since: Math.max(0, this.got) }, Math.min(OPEN_TIMEOUT_MS, Math.max(500, this.t.linkMs / 2)));
       if (typeof r.end === "string") return this.finish(r.end);
+      this.resumeDue = false;
       this.outNext = Number(r.out_next);
       this.confirmed(Number(r.in_done));
       this.lastHeard = Date.now();
@@ -257,6 +264,8 @@ export class CallerLink implements RemoteTerminal {
       const e = err as MaestroError;
       // The attachment is gone there: nothing to resume. Else the next tick tries again.
       if (e.code === "not_found") return this.finish(`the link to host ${this.host}: ${e.message}`);
+      this.resumeDue = true;
+      return;
     } finally {
       this.resuming = false;
     }
@@ -269,7 +278,7 @@ export class CallerLink implements RemoteTerminal {
       this.send(IN.detach, new Uint8Array(0)); // in case only the other direction is down
       return this.finish(`the link to host ${this.host}: nothing heard for ${Math.round(silent / 1000)} s (link_timeout_ms ${this.t.linkMs})`);
     }
-    if (silent > 2 * ping) void this.resume();
+    if (silent > 2 * ping || this.resumeDue) void this.resume();
     if (Date.now() - this.lastSent >= ping) this.send(IN.ping, new Uint8Array(0));
   }
 
