@@ -86,10 +86,10 @@ export interface TwoHosts {
   stop(): Promise<void>;
 }
 
-export async function twoHosts(betaExtra = ""): Promise<TwoHosts> {
+export async function twoHosts(betaExtra = "", alphaExtra = ""): Promise<TwoHosts> {
   const nats = new NatsServer();
   await nats.start();
-  const a = new TestHome({ config: fedConfig(nats.url, "alpha") });
+  const a = new TestHome({ config: fedConfig(nats.url, "alpha", alphaExtra) });
   const b = new TestHome({ config: fedConfig(nats.url, "beta", betaExtra) });
   await a.start();
   await b.start();

@@ -45,6 +45,9 @@ describe("[federation] config", () => {
     expect(refused(`[federation]\nnats = "nats://x:1"\ntls_cert = "/etc/hostname"`)).toMatch(/tls_cert" and "federation.tls_key" go together/);
     expect(refused(`[federation]\nnats = "nats://x:1"\nremote_control = ["Lap.top"]`)).toMatch(/"federation.remote_control": "Lap.top" is not a host name/);
     expect(refused(`[federation]\nnats = "nats://x:1"\nbogus = 1`)).toMatch(/unknown key "federation.bogus"/);
+    expect(refused(`[federation]\nnats = "nats://x:1"\nlink_timeout_ms = 10`)).toMatch(/"federation.link_timeout_ms" must be an integer from 1000 to 3600000/);
+    expect(refused(`[federation]\nnats = "nats://x:1"\nlink_timeout_ms = "5s"`)).toMatch(/link_timeout_ms/);
+    expect(load(`[federation]\nnats = "nats://x:1"\nlink_timeout_ms = 4000`).federation.link_timeout_ms).toBe(4000);
     expect(load(`[federation]\nnats = "nats://a:1, tls://b:2"\nhost = "build-box_1"\ntoken = "t"`).federation.host).toBe("build-box_1");
   });
 
@@ -54,6 +57,7 @@ describe("[federation] config", () => {
       await h.start();
       expectFailure(await h.run(["send", "bob@elsewhere", "x"]), 3, /federation is off here/);
       expectFailure(await h.run(["ls", "--all-hosts"]), 3, /federation is off on this host/);
+      expectFailure(await h.run(["wait", "w@elsewhere", "--exit"]), 3, /federation is off here/);
       expect((JSON.parse(await h.ok(["status", "--json"])) as { messages: number; federation?: unknown })).toMatchObject({ messages: 0 });
     } finally {
       await h.cleanup();

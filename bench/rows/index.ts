@@ -19,6 +19,7 @@ import { bunFloorVsSendKeys, sendVsBunFloor, sendVsSendKeys, statusVsSendKeys } 
 import { echoFloorC1, echoFloorC50, sqliteCommitFloor } from "./bun-echo-floor.ts";
 import redisXaddC1 from "./redis-xadd-c1.ts";
 import redisXaddC50 from "./redis-xadd-c50.ts";
+import remoteAttachThroughput from "./remote-attach-throughput.ts";
 import sessionCycles from "./session-cycles.ts";
 import { webClientRss, webEchoLatency, webThroughput, webThroughputCli } from "./web.ts";
 
@@ -37,6 +38,7 @@ export const ROWS: Row[] = [
   inbox1m,
   attachThroughput,
   attachThroughputTmux,
+  remoteAttachThroughput,
   attachLatency,
   idleShellsRss,
   idleShellsRss1000,

@@ -128,6 +128,8 @@ export interface FederationConfig {
   remote_control: string[];
   /** The JetStream domain that holds the federation's streams (a leaf node with JetStream of its own); "" = the local one. */
   domain: string;
+  /** A remote terminal or wait whose link is silent this long ends (with a line saying so). */
+  link_timeout_ms: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -210,6 +212,7 @@ export const DEFAULT_CONFIG: Config = {
     clock_window_ms: 5 * 60_000,
     remote_control: [],
     domain: "",
+    link_timeout_ms: 15_000,
   },
 };
 
@@ -295,7 +298,7 @@ function checkFederation(f: FederationConfig, file: string): void {
   const bad = (msg: string): never => {
     throw new MaestroError("usage", `config ${file}: ${msg}`);
   };
-  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
+  const set = Object.entries(f).filter(([k, v]) => k !== "nats" && k !== "clock_window_ms" && k !== "link_timeout_ms" && v !== "" && !(Array.isArray(v) && v.length === 0));
   if (f.nats === "") {
     if (set.length > 0) bad(`"federation.${set[0]![0]}" is set but "federation.nats" is not: give the NATS server, e.g. nats = "nats://127.0.0.1:4222"`);
     return;
@@ -321,6 +324,7 @@ function checkFederation(f: FederationConfig, file: string): void {
   if (!Number.isInteger(f.clock_window_ms) || f.clock_window_ms < 1000) bad(`"federation.clock_window_ms" must be an integer of at least 1000`);
   // One subject token ($JS.<domain>.API.…), as nats-server's own `jetstream { domain }` takes it.
   if (f.domain !== "" && !/^[A-Za-z0-9_-]{1,64}$/.test(f.domain)) bad(`"federation.domain": "${f.domain}" is not a JetStream domain: 1–64 of A-Z a-z 0-9 _ - (the hub's jetstream { domain: … })`);
+  if (!Number.isInteger(f.link_timeout_ms) || f.link_timeout_ms < 1000 || f.link_timeout_ms > 3_600_000) bad(`"federation.link_timeout_ms" must be an integer from 1000 to 3600000`);
 }
 
 function merge<T extends object>(base: T, raw: Record<string, unknown>, file: string, prefix: string): T {

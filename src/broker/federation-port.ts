@@ -4,9 +4,54 @@
  * commit that left something in the outbox.
  */
 import type { Identity } from "../protocol/messages.ts";
-import type { DirectoryHost, FederationStatus } from "../protocol/results.ts";
+import type { AttachEvent, DirectoryHost, FederationStatus, WaitEvent } from "../protocol/results.ts";
 
 export type RemoteLookup = "ok" | "no-host" | "no-name";
+
+/** Where a remote terminal's bytes go on this host: an attach stream or a maestro.v1 WebSocket. */
+export interface TerminalSink {
+  readonly open: boolean;
+  /** Bytes queued toward the client: acks to the session's host wait while this is high. */
+  readonly backlog: number;
+  output(bytes: Uint8Array, offset: number): void;
+  redraw(bytes: Uint8Array, offset: number, cols: number, rows: number): void;
+  event(e: AttachEvent): void;
+  end(reason: string): void;
+  onDrain(fn: () => void): void;
+}
+
+export interface RemoteAttachArgs {
+  name: string;
+  cols?: number;
+  rows?: number;
+  read_only?: boolean;
+  history?: number;
+  tty?: string;
+  since?: number;
+}
+
+/** An open remote attachment (the remote host accepted it). */
+export interface RemoteTerminal {
+  readonly name: string;
+  readonly cols: number;
+  readonly rows: number;
+  readonly detachKey: string;
+  /** The output offset live bytes continue from, and whether a requested `since` was honoured. */
+  readonly seq: number;
+  readonly resumed: boolean;
+  /** Frames that arrived before are delivered now, then everything as it comes. */
+  start(sink: TerminalSink): void;
+  input(bytes: Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  /** This side is done (detach, the client went away): the remote client is removed. */
+  detach(): void;
+}
+
+export interface RemoteWait {
+  /** The one event; rejects when the link to the host is lost. */
+  readonly result: Promise<WaitEvent>;
+  cancel(): void;
+}
 
 export interface FederationPort {
   /** This daemon's host name. */
@@ -20,5 +65,9 @@ export interface FederationPort {
   control(host: string, op: "peek" | "type" | "kill", args: object, caller: Identity): Promise<unknown>;
   /** Drops HOST's pinned key (re-keying); the next entry it writes is pinned. */
   forget(host: string): Promise<{ forgot: string; pinned: string | null }>;
+  /** attach to a session of another host (a subject pair, docs/federation.md), as `caller`. */
+  attach(host: string, args: RemoteAttachArgs, caller: Identity): Promise<RemoteTerminal>;
+  /** wait on a session of another host; resolves once that host has started the wait. */
+  wait(host: string, args: object, caller: Identity): Promise<RemoteWait>;
   close(): Promise<void>;
 }

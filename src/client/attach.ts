@@ -98,6 +98,8 @@ export async function attachTerminal(name: string, opts: AttachOptions): Promise
       end(reason) {
         if (exitLine) finish({ line: exitLine, exit: EXIT.ok });
         else if (reason === "removed") finish({ line: `[${name} was removed]`, exit: EXIT.ok });
+        // A remote session's link (name@host) that dropped and did not come back says so itself.
+        else if (reason?.startsWith("the link to host ")) finish({ line: `[lost ${reason}]`, exit: EXIT.unavailable });
         else finish({ line: `[lost the daemon: ${reason ?? "stream ended"}]`, exit: EXIT.unavailable });
       },
     },

@@ -17,7 +17,7 @@ export default defineVerb({
     ],
   },
   args: {
-    name: { type: "positional", required: true, description: "The session" },
+    name: { type: "positional", required: true, description: "The session (name@host: another host's, through federation)" },
     idle: { type: "string", description: "No output for this long (500ms, 2s, 1m)" },
     exit: { type: "boolean", description: "The program exits (prints its exit code or signal)" },
     match: { type: "string", description: "A regular expression matches a line of the screen" },
@@ -28,19 +28,21 @@ export default defineVerb({
     const idle_ms = args.idle !== undefined ? parseDuration(args.idle, "--idle") : undefined;
     const timeout_ms = args.timeout !== undefined ? parseDuration(args.timeout, "--timeout") : undefined;
     if (idle_ms === undefined && !args.exit && args.match === undefined) throw new MaestroError("usage", "wait: give --idle DUR, --exit or --match RE");
+    let lost: string | undefined;
     const event = await withClient(async (client) => {
       let settle!: (e: WaitEvent | undefined) => void;
+      let why: string | undefined;
       const got = new Promise<WaitEvent | undefined>((r) => (settle = r));
       const { reply } = client.openStream(
         "wait",
         { name: args.name, ...(idle_ms !== undefined ? { idle_ms } : {}), exit: Boolean(args.exit), ...(args.match !== undefined ? { match: args.match } : {}), ...(timeout_ms !== undefined ? { timeout_ms } : {}) },
         // The EVENT comes before END; an END alone (or a lost connection) means no answer.
-        { event: (e) => settle(e as WaitEvent), end: () => settle(undefined) },
+        { event: (e) => settle(e as WaitEvent), end: (reason) => ((why = reason), settle(undefined)) },
       );
       await reply;
-      return got;
-    });
-    if (!event) throw new MaestroError("unavailable", "wait: the daemon went away");
+      return { e: await got, why };
+    }).then((r) => ((lost = r.why), r.e));
+    if (!event) throw new MaestroError("unavailable", lost ? lost : "wait: the daemon went away");
     if (args.json) printJson(event);
     switch (event.type) {
       case "timeout":

@@ -11,6 +11,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { FederationPort } from "../broker/federation-port.ts";
 import type { Broker } from "../broker/types.ts";
 import type { DirectoryHost, FederationStatus } from "../protocol/results.ts";
+import { RemoteTerminals } from "./terminals.ts";
+import type { RemoteAttachArgs, RemoteTerminal, RemoteWait } from "../broker/federation-port.ts";
 import { MaestroError } from "../protocol/errors.ts";
 import type { Identity } from "../protocol/messages.ts";
 import { connectOptions, ensureObjects, jsOptions } from "./connection.ts";
@@ -45,6 +47,7 @@ class Federation implements FederationPort, FedContext {
   kv: KV | undefined;
   connected = false;
   closed = false;
+  private readonly terms: RemoteTerminals;
   private lastError: string | null = null;
   private ensuredAt = 0;
 
@@ -58,6 +61,7 @@ class Federation implements FederationPort, FedContext {
     this.outbox = new Outbox(this);
     this.receiver = new Receiver(this);
     this.publisher = new DirectoryPublisher(this);
+    this.terms = new RemoteTerminals({ broker, host: this.host, key, dir: this.dir, linkMs: broker.config.federation.link_timeout_ms });
   }
 
   start(): void {
@@ -101,6 +105,7 @@ class Federation implements FederationPort, FedContext {
       this.lastError = null;
       void this.receiver.consume();
       this.remote.serve(nc);
+      this.terms.serve(nc);
       this.kick();
       this.broker.log.info(`federation: host ${this.host} connected to ${nc.getServer()}`);
     } catch (err) {
@@ -118,6 +123,7 @@ class Federation implements FederationPort, FedContext {
         this.connected = this.js !== undefined;
         this.lastError = null;
         this.kick();
+        this.terms.reconnected();
       } else if (s.type === "error") {
         this.fail((s as { error?: unknown }).error ?? "error");
       }
@@ -151,6 +157,19 @@ class Federation implements FederationPort, FedContext {
     }
     return this.remote.call(this.nc, host, op, args, caller);
   }
+  private natsOrFail(): NatsConnection {
+    if (!this.nc || !this.connected) throw new MaestroError("unavailable", "federation: not connected to NATS; try again when `maestro status` shows connected");
+    return this.nc;
+  }
+
+  attach(host: string, args: RemoteAttachArgs, caller: Identity): Promise<RemoteTerminal> {
+    return Promise.resolve().then(() => this.terms.attach(this.natsOrFail(), host, args, caller));
+  }
+
+  wait(host: string, args: object, caller: Identity): Promise<RemoteWait> {
+    return Promise.resolve().then(() => this.terms.wait(this.natsOrFail(), host, args, caller));
+  }
+
 
   status(): FederationStatus {
     return {
@@ -176,6 +195,7 @@ class Federation implements FederationPort, FedContext {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.terms.close();
     this.publisher.stop();
     this.outbox.stop();
     await this.nc?.close().catch(() => {});

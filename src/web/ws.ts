@@ -21,6 +21,9 @@ import type { MessageRow } from "../broker/store/messages.ts";
 import type { AttachSink } from "../pty/attachment.ts";
 import type { Session } from "../pty/session.ts";
 import type { Grants } from "./grants.ts";
+import { splitAddress } from "../protocol/address.ts";
+import type { RemoteTerminal } from "../broker/federation-port.ts";
+import { watchRemoteSessions } from "./ws-remote.ts";
 import { actorOf, fromToken, type Principal } from "./principal.ts";
 
 export const FEATURES = ["binary-output", "ack-window", "since-resume", "subscribe", "mail", "rates"];
@@ -123,6 +126,9 @@ export class WsClient {
   private principal: Principal | undefined;
   private untrack: (() => void) | undefined;
   private joined: (Attached & { readOnly: boolean; refusedTyping: boolean }) | undefined;
+  /** A session of another host (`name@host`), through the federation's remote-terminal bridge. */
+  private remote: { name: string; term: RemoteTerminal; readOnly: boolean; refusedTyping: boolean } | undefined;
+  private joining = false;
   private readonly window = new Window();
   private drainFns: (() => void)[] = [];
   private readonly unsubscribe: (() => void)[] = [];
@@ -227,7 +233,7 @@ export class WsClient {
       case "ack":
         return this.onAck(m as Msg<"ack">);
       case "leave":
-        if (!this.joined) throw new MaestroError("usage", "leave: not joined to a session");
+        if (!this.joined && !this.remote) throw new MaestroError("usage", "leave: not joined to a session");
         return this.leave("left");
       case "subscribe":
         return this.onSubscribe(m as Msg<"subscribe">);
@@ -278,7 +284,20 @@ export class WsClient {
   private onJoin(m: Msg<"join">): void {
     const { broker, grants } = this.env;
     const p = this.principal!;
-    if (this.joined) throw new MaestroError("usage", `join: already joined to ${this.joined.session.name}; send leave first`);
+    if (this.joined || this.remote || this.joining) throw new MaestroError("usage", `join: already joined to ${this.joined?.session.name ?? this.remote?.name ?? "a session"}; send leave first`);
+    const addr = splitAddress(m.session);
+    const fed = broker.federation;
+    if (addr && !(fed && addr.host === fed.host)) {
+      // Another host's terminal: the operator only (a share link or an agent token never reaches it).
+      if (p.kind !== "identity" || p.who.kind !== "operator") {
+        broker.audit.record(actorOf(p), "remote.attach", m.session, "denied", `from ${this.ip}: only the operator may open terminals of other hosts`);
+        throw new MaestroError("forbidden", "only the operator may open terminals of other hosts");
+      }
+      if (!fed) throw new MaestroError("not_found", `no session "${m.session}": federation is off here`);
+      void this.joinRemote(m, addr.host, addr.name, p.who);
+      return;
+    }
+    if (addr) m = { ...m, session: addr.name };
     let readOnly = m.read_only === true;
     if (p.kind === "share") {
       if (!grants.shareLive(p.share)) throw new MaestroError("unauthorized", "this share link has expired or been revoked");
@@ -308,6 +327,31 @@ export class WsClient {
     this.joined = { ...attached, readOnly, refusedTyping: false };
     this.window.sentEnd = attached.seq;
     this.send({ type: "joined", session: attached.session.name, seq: attached.seq, cols: attached.session.cols, rows: attached.session.rows, read_only: readOnly, resumed: attached.resumed });
+  }
+
+  private async joinRemote(m: Msg<"join">, host: string, name: string, who: { name: string; kind: "operator" | "agent" | "session" }): Promise<void> {
+    const { broker } = this.env;
+    const target = `${name}@${host}`;
+    const readOnly = m.read_only === true;
+    this.joining = true;
+    let term: RemoteTerminal;
+    try {
+      term = await broker.federation!.attach(host, { name, cols: m.cols, rows: m.rows, read_only: readOnly, ...(m.since !== undefined ? { since: m.since } : {}) }, who);
+    } catch (err) {
+      broker.audit.record(who.name, "remote.attach", target, "error", `from ${this.ip}: ${(err as Error).message}`);
+      this.fail(err instanceof MaestroError ? err : new MaestroError("internal", (err as Error).message), false);
+      return;
+    } finally {
+      this.joining = false;
+    }
+    if (this.closed) return term.detach();
+    this.window.reset();
+    const sink = this.sink();
+    this.remote = { name: target, term, readOnly, refusedTyping: false };
+    this.window.sentEnd = term.seq;
+    broker.audit.record(who.name, "remote.attach", target, "ok", [readOnly ? "read-only" : "", `from ${this.ip}`].filter(Boolean).join(" "));
+    this.send({ type: "joined", session: target, seq: term.seq, cols: term.cols, rows: term.rows, read_only: readOnly, resumed: term.resumed });
+    term.start(sink);
   }
 
   /** The joined session's bytes, as maestro.v1 frames, accounted against the ack window. */
@@ -345,8 +389,9 @@ export class WsClient {
       end: (reason) => {
         if (!sink.open) return;
         live = false;
-        const name = this.joined?.session.name ?? "";
+        const name = this.joined?.session.name ?? this.remote?.name ?? "";
         this.joined = undefined;
+        this.remote = undefined;
         this.drainFns = [];
         this.send({ type: "left", session: name, reason });
       },
@@ -361,6 +406,16 @@ export class WsClient {
   private leaveSink: () => void = () => {};
 
   private leave(reason: string): void {
+    const r = this.remote;
+    if (r) {
+      this.remote = undefined;
+      this.leaveSink();
+      this.drainFns = [];
+      r.term.detach();
+      this.env.broker.audit.record(this.principal?.kind === "identity" ? this.principal.who.name : "?", "remote.detach", r.name, "ok", `from ${this.ip}`);
+      if (reason !== "closed") this.send({ type: "left", session: r.name, reason });
+      return;
+    }
     const j = this.joined;
     if (!j) return;
     this.joined = undefined;
@@ -374,6 +429,18 @@ export class WsClient {
     const j = this.joined;
     if (!this.principal) {
       this.fail(new MaestroError("protocol", "the first message must be a hello"), true);
+      return;
+    }
+    const r = this.remote;
+    if (r) {
+      if (r.readOnly) {
+        if (r.refusedTyping) return;
+        r.refusedTyping = true;
+        throw new MaestroError("forbidden", `joined ${r.name} read-only: keystrokes are not typed`);
+      }
+      if (bytes.byteLength > TYPE_MAX_BYTES) throw new MaestroError("too_large", `a keystroke frame may carry at most ${TYPE_MAX_BYTES} bytes (1 MiB); this one has ${bytes.byteLength}; nothing was typed`, { limit: "keystrokes" });
+      this.env.broker.metrics.counters.bytes_in += bytes.byteLength;
+      r.term.input(bytes);
       return;
     }
     if (!j) throw new MaestroError("protocol", "a binary frame (keystrokes) before join: join a session first; nothing was typed");
@@ -392,6 +459,13 @@ export class WsClient {
   }
 
   private onResize(m: Msg<"resize">): void {
+    const r = this.remote;
+    if (r) {
+      // The session's host refits it; its size as seen from here is the one asked for.
+      if (!r.readOnly) r.term.resize(m.cols, m.rows);
+      this.send({ type: "resized", cols: m.cols, rows: m.rows });
+      return;
+    }
     const j = this.joined;
     if (!j) throw new MaestroError("usage", "resize: not joined to a session");
     j.attachment.cols = m.cols;
@@ -401,7 +475,7 @@ export class WsClient {
   }
 
   private onAck(m: Msg<"ack">): void {
-    if (!this.joined) return; // an ack racing a leave or an exit
+    if (!this.joined && !this.remote) return; // an ack racing a leave or an exit
     if (m.seq > this.window.sentEnd) throw new MaestroError("usage", `ack: seq ${m.seq} is past the output sent so far (${this.window.sentEnd})`);
     this.window.ack(m.seq);
     this.onDrain();
@@ -424,6 +498,8 @@ export class WsClient {
         this.hook(s);
         this.pushSession(s.name, s);
       }
+      // Other hosts' sessions (federation on) follow, as the directory has them.
+      if (p.kind === "identity" && p.who.kind === "operator") this.unsubscribe.push(watchRemoteSessions(broker, (name, session) => this.send({ type: "session", name, session })));
     }
     if ((fresh.includes("messages") || fresh.includes("sessions")) && !this.watching) {
       // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick;

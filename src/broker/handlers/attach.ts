@@ -3,6 +3,7 @@ import type { AttachSink } from "../../pty/attachment.ts";
 import { attachClient } from "../attach-client.ts";
 import type { ServerStream } from "../stream.ts";
 import type { Handler } from "../types.ts";
+import { localName, remoteAttach, remoteHost } from "./remote-terminal.ts";
 
 /**
  * Turns the request into a stream: the restored screen, then live output as DATA; client DATA is
@@ -10,7 +11,9 @@ import type { Handler } from "../types.ts";
  */
 export const attach: Handler<"attach"> = (ctx, args) => {
   const { broker, client } = ctx;
-  const name = args.name;
+  const remote = remoteHost(ctx, args.name);
+  if (remote) return remoteAttach(ctx, args, remote);
+  const name = localName(args.name);
   const session = broker.sessions.get(name);
   // From inside the session its own output would be fed back into it without end (tmux refuses
   // nesting too). The process tree, not MAESTRO_SESSION, says where the client runs: read at

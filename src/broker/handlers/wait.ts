@@ -2,6 +2,7 @@ import { MaestroError } from "../../protocol/errors.ts";
 import type { WaitEvent } from "../../protocol/requests.ts";
 import type { SessionEvent } from "../../pty/session.ts";
 import type { Handler } from "../types.ts";
+import { localName, remoteHost, remoteWait } from "./remote-terminal.ts";
 
 /** How often new output is searched for a match while it flows. */
 const MATCH_CHECK_MS = 30;
@@ -18,7 +19,9 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
  * re-parsing the screen, which would put the terminal emulator on the output's hot path.
  */
 export const wait: Handler<"wait"> = (ctx, args) => {
-  const session = ctx.broker.sessions.get(args.name);
+  const remote = remoteHost(ctx, args.name);
+  if (remote) return remoteWait(ctx, args, remote);
+  const session = ctx.broker.sessions.get(localName(args.name));
   const idleMs = args.idle_ms;
   const timeoutMs = args.timeout_ms;
   const onExit = args.exit === true;
