@@ -12,7 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestHome, waitFor } from "./helpers.ts";
-import { as, expectFailure } from "./msg-helpers.ts";
+import { as, expectFailure, expectRefused } from "./msg-helpers.ts";
 import { twoHosts, type TwoHosts, fedStatus } from "./fed-helpers.ts";
 import type { MessageView } from "../src/protocol/message.ts";
 
@@ -109,5 +109,19 @@ describe("federation attachments", () => {
     expect((await auditOf(b)).some((x) => x.outcome === "denied" && /t.bin: hash mismatch on arrival/.test(x.detail))).toBe(true);
     expect((await bobInbox()).length).toBe(before);
     expect(blobsOn(b)).not.toContain(sha(bytes));
+  }, 60_000);
+
+  test("a body that cannot fit one NATS publish is refused at send (exit 6, nothing stored) and holds nothing back", async () => {
+    const before = (await bobInbox()).length;
+    // Under the body limit (1 MiB) but over what nats-server's 1 MB max_payload can carry.
+    const body = "x".repeat(1_040_000);
+    await expectRefused(a, ["send", "bob@beta", "-"], 6, /to a recipient on another host a message may take \d+ bytes as JSON/, { stdin: body });
+    expect((await fedStatus(a)).outbox).toBe(0);
+    // The same body to a local recipient is fine, and a small one to beta still flows.
+    expect((await a.run(["send", "operator", "-"], { stdin: body })).code).toBe(0);
+    const id = (await a.ok(["send", "bob@beta", "after the big one"])).trim();
+    await waitFor(async () => (await bobInbox()).some((m) => m.body === "after the big one"), 30_000);
+    expect(id).toMatch(/^\S+$/);
+    expect((await bobInbox()).length).toBe(before + 1);
   }, 60_000);
 });

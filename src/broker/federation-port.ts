@@ -59,6 +59,12 @@ export interface FederationPort {
   lookup(name: string, host: string): RemoteLookup;
   /** Something was committed to the outbox (or, `receipt`, a delivery changed): drain now, or soon. */
   kick(receipt?: boolean): void;
+  /**
+   * The most a message's subject, body and metadata may take as JSON to reach another host: one
+   * publish must fit the server's max_payload, and a message that cannot is refused at send, not
+   * left in the outbox where it would hold back everything behind it.
+   */
+  maxMessageBytes(): number;
   status(): FederationStatus;
   directory(): DirectoryHost[];
   /** peek / type / kill on a session of another host (NATS request/reply), as `caller`. */

@@ -25,6 +25,9 @@ import { DirectoryPublisher } from "./publisher.ts";
 import { Receiver } from "./receiver.ts";
 import { RemoteControl } from "./control.ts";
 
+/** Bytes of a one-item envelope besides the item's subject, body and metadata (ids, names, signature header). */
+const ENVELOPE_ROOM = 16 * 1024;
+
 export async function startFederation(broker: Broker): Promise<FederationPort> {
   const key = await loadHostKey(broker.paths.home);
   const fed = new Federation(broker, key);
@@ -170,6 +173,12 @@ class Federation implements FederationPort, FedContext {
     return Promise.resolve().then(() => this.terms.wait(this.natsOrFail(), host, args, caller));
   }
 
+
+  maxMessageBytes(): number {
+    // The server says its max_payload when we connect (nats-server's default is 1 MB); room is
+    // left for the envelope around the item and its headers.
+    return (this.nc?.info?.max_payload ?? 1024 * 1024) - ENVELOPE_ROOM;
+  }
 
   status(): FederationStatus {
     return {

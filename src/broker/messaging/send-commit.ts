@@ -15,6 +15,7 @@ import type { MessageRow } from "../store/messages.ts";
 import type { CheckedArgs } from "../../protocol/requests.ts";
 import { compose } from "./compose.ts";
 import { splitAddress } from "../../protocol/address.ts";
+import { utf8Length } from "../../protocol/utf8-length.ts";
 import type { FederationPort } from "../federation-port.ts";
 import type { Writer } from "./writer.ts";
 
@@ -65,6 +66,7 @@ export class SendCommit {
     const now = Date.now();
     const draft = compose(this.store, this.config, sender, args, now, this.remote);
     const hosts = remoteHosts(draft.recipients);
+    if (hosts.length > 0 && this.remote) checkRemoteSize(draft.row, this.remote.maxMessageBytes());
     for (const r of draft.recipients) this.policy.check(sender.name, r);
     if (sender.kind !== "operator" || this.config.limits.rate_limit_operator) this.limiter.take(sender.name);
     // Blobs first: a crash in between leaves an unreferenced blob (purge sweeps it), never a
@@ -134,6 +136,14 @@ export class SendCommit {
 export type InboundDraft = Omit<MessageRow, "id" | "thread_id"> & { thread_id: number | null };
 
 /** The other hosts among a message's recipients (name@host), each once. */
+/** A message for another host must fit one NATS publish (attachments travel apart, chunked). */
+function checkRemoteSize(draft: { subject: string; body: string; metadata: string | null }, max: number): void {
+  const bytes = utf8Length(JSON.stringify(draft.subject)) + utf8Length(JSON.stringify(draft.body)) + (draft.metadata === null ? 0 : utf8Length(draft.metadata));
+  if (bytes > max) {
+    throw new MaestroError("too_large", `send: to a recipient on another host a message may take ${max} bytes as JSON (the NATS server's max_payload), this one takes ${bytes}; send the rest as a file with --attach`);
+  }
+}
+
 export function remoteHosts(recipients: string[]): string[] {
   const hosts = new Set<string>();
   for (const r of recipients) {
