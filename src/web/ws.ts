@@ -5,55 +5,24 @@
  * the same cap, size rule, read-only rule and audit records as `maestro attach`.
  */
 import type { ServerWebSocket } from "bun";
-import { z } from "zod";
 import { attachClient, type Attached } from "../broker/attach-client.ts";
-import { requireOperator } from "../broker/auth.ts";
-import { sessionInfo } from "../broker/handlers/ls.ts";
 import type { Broker } from "../broker/types.ts";
 import { ERROR_EXIT, MaestroError } from "../protocol/errors.ts";
-import { TERMINAL, TYPE_MAX_BYTES } from "../protocol/limits.ts";
-import type { AttachEvent, DaemonEvent } from "../protocol/requests.ts";
+import { TYPE_MAX_BYTES } from "../protocol/limits.ts";
+import type { AttachEvent } from "../protocol/requests.ts";
 import { VERSION } from "../protocol/version.ts";
-import { parseId } from "../protocol/message.ts";
-import { MAIL_BACKLOG, RATES_EVERY_MS, WS_SEQ_BYTES, WS_SUBPROTOCOL, type MailView, type WsServerMessage, type WsTopic } from "../protocol/web.ts";
-import { messageView } from "../broker/views.ts";
-import type { MessageRow } from "../broker/store/messages.ts";
+import { WS_SEQ_BYTES, WS_SUBPROTOCOL, type WsServerMessage } from "../protocol/web.ts";
 import type { AttachSink } from "../pty/attachment.ts";
-import type { Session } from "../pty/session.ts";
 import type { Grants } from "./grants.ts";
 import { splitAddress } from "../protocol/address.ts";
 import type { RemoteTerminal } from "../broker/federation-port.ts";
-import { watchRemoteSessions } from "./ws-remote.ts";
+import { WsFeed } from "./ws-feed.ts";
+import { SCHEMAS, type Kind, type Msg } from "./ws-schemas.ts";
+import { Window } from "./ws-window.ts";
 import { actorOf, fromToken, type Principal } from "./principal.ts";
 
 export const FEATURES = ["binary-output", "ack-window", "since-resume", "subscribe", "mail", "rates"];
 
-const int = (min: number, max: number) => {
-  const error = `must be an integer from ${min} to ${max}`;
-  return z.int({ error }).min(min, { error }).max(max, { error });
-};
-const cols = () => int(TERMINAL.minCols, TERMINAL.maxCols);
-const rows = () => int(TERMINAL.minRows, TERMINAL.maxRows);
-const SCHEMAS = {
-  hello: z.strictObject({ type: z.literal("hello"), token: z.string({ error: "must be a string" }).max(4096).optional() }),
-  join: z.strictObject({
-    type: z.literal("join"),
-    session: z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }).max(64),
-    cols: cols(),
-    rows: rows(),
-    read_only: z.boolean({ error: "must be true or false" }).optional(),
-    since: int(0, Number.MAX_SAFE_INTEGER).optional(),
-  }),
-  resize: z.strictObject({ type: z.literal("resize"), cols: cols(), rows: rows() }),
-  ack: z.strictObject({ type: z.literal("ack"), seq: int(0, Number.MAX_SAFE_INTEGER) }),
-  leave: z.strictObject({ type: z.literal("leave") }),
-  subscribe: z.strictObject({
-    type: z.literal("subscribe"),
-    topics: z.array(z.enum(["sessions", "messages", "events"], { error: "must be sessions, messages or events" }), { error: "must be a list" }).max(3),
-  }),
-} as const;
-type Kind = keyof typeof SCHEMAS;
-type Msg<K extends Kind> = z.output<(typeof SCHEMAS)[K]>;
 
 export interface WsData {
   ip: string;
@@ -74,49 +43,6 @@ export interface WsEnv {
 
 let nextWs = 1;
 
-/** Output sent and not yet acknowledged, as ranges of the session's output (and redraws). */
-class Window {
-  private readonly queue: { start: number; end: number; bytes: number }[] = [];
-  unacked = 0;
-  /** Output offset just past the last byte sent. */
-  sentEnd = 0;
-
-  sent(start: number, end: number, bytes: number, redraw: boolean): void {
-    const last = this.queue.at(-1);
-    // Contiguous output coalesces into pieces of up to 64 KiB: the queue stays short.
-    if (!redraw && last && last.end === start && last.bytes === last.end - last.start && last.bytes < 64 * 1024) {
-      last.end = end;
-      last.bytes += bytes;
-    } else this.queue.push({ start, end, bytes });
-    this.unacked += bytes;
-    this.sentEnd = Math.max(this.sentEnd, end);
-  }
-
-  /** Everything before output offset `seq` reached the client. */
-  ack(seq: number): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (head.end <= seq) {
-        this.unacked -= head.bytes;
-        this.queue.shift();
-        continue;
-      }
-      if (head.bytes === head.end - head.start && seq > head.start) {
-        // Partly acknowledged output.
-        const freed = seq - head.start;
-        this.unacked -= freed;
-        head.bytes -= freed;
-        head.start = seq;
-      }
-      break;
-    }
-  }
-
-  reset(): void {
-    this.queue.length = 0;
-    this.unacked = 0;
-  }
-}
 
 /** Ids for WebSocket clients among the daemon's clients: negative, so they never meet a socket connection's. */
 let wsClientIds = 0;
@@ -131,22 +57,15 @@ export class WsClient {
   private joining = false;
   private readonly window = new Window();
   private drainFns: (() => void)[] = [];
-  private readonly unsubscribe: (() => void)[] = [];
-  private readonly topics = new Set<WsTopic>();
-  private readonly hooked = new WeakSet<Session>();
+  private readonly feed: WsFeed;
   private helloTimer: Timer | undefined;
-  private ratesTimer: Timer | undefined;
-  private watching = false;
-  /** Messages sent since the last `rates` push. */
-  private sentSinceRates = 0;
-  /** Each session's output offset at the last `rates` push. */
-  private readonly outputAt = new Map<string, number>();
   closed = false;
 
   constructor(
     private readonly ws: ServerWebSocket<WsData>,
     private readonly env: WsEnv,
   ) {
+    this.feed = new WsFeed(env, (m) => this.send(m));
     this.helloTimer = setTimeout(() => this.fail(new MaestroError("protocol", `no hello within ${env.broker.config.daemon.hello_timeout_ms} ms`), true), env.broker.config.daemon.hello_timeout_ms);
   }
 
@@ -179,9 +98,8 @@ export class WsClient {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.helloTimer);
-    clearInterval(this.ratesTimer);
     this.leave("closed");
-    for (const u of this.unsubscribe.splice(0)) u();
+    this.feed.close();
     this.untrack?.();
     this.env.onClose(this);
   }
@@ -236,7 +154,7 @@ export class WsClient {
         if (!this.joined && !this.remote) throw new MaestroError("usage", "leave: not joined to a session");
         return this.leave("left");
       case "subscribe":
-        return this.onSubscribe(m as Msg<"subscribe">);
+        return this.feed.subscribe(this.principal!, m as Msg<"subscribe">);
     }
   }
 
@@ -481,120 +399,6 @@ export class WsClient {
     this.onDrain();
   }
 
-  private onSubscribe(m: Msg<"subscribe">): void {
-    const p = this.principal!;
-    const { broker } = this.env;
-    if (p.kind === "share") throw new MaestroError("forbidden", "a share link sees its one session only: it cannot subscribe");
-    if (m.topics.some((t) => t !== "sessions")) requireOperator(p.who, "subscribe to messages and events");
-    const fresh = m.topics.filter((t) => !this.topics.has(t));
-    for (const t of fresh) this.topics.add(t);
-    if (fresh.length > 0 && this.unsubscribe.length === 0) {
-      this.unsubscribe.push(broker.audit.listen((e) => this.onDaemonEvent(e)));
-    }
-    this.send({ type: "subscribed", topics: [...this.topics] });
-    // Every session as it is now, then its changes: one ordered stream, so no list races a push.
-    if (fresh.includes("sessions")) {
-      for (const s of broker.sessions.list()) {
-        this.hook(s);
-        this.pushSession(s.name, s);
-      }
-      // Other hosts' sessions (federation on) follow, as the directory has them.
-      if (p.kind === "identity" && p.who.kind === "operator") this.unsubscribe.push(watchRemoteSessions(broker, (name, session) => this.send({ type: "session", name, session })));
-    }
-    if ((fresh.includes("messages") || fresh.includes("sessions")) && !this.watching) {
-      // Status changes (delivered, read, acked, expired, dead), coalesced per message and tick;
-      // a recipient session's unread count moves with them.
-      this.watching = true;
-      const due = new Set<number>();
-      this.unsubscribe.push(
-        broker.router.watchDeliveries((id) => {
-          if (due.size === 0) queueMicrotask(() => {
-            for (const i of due) {
-              const row = broker.store.messages.get(i);
-              if (!row) continue;
-              if (this.topics.has("messages")) this.send({ type: "mail", message: this.mailView(row) });
-              this.pushRecipients(JSON.parse(row.recipients) as string[]);
-            }
-            due.clear();
-          });
-          due.add(id);
-        }),
-      );
-    }
-    if (fresh.includes("messages")) {
-      const recent = broker.store.messages.history({ party: undefined, sinceId: 0, limit: MAIL_BACKLOG });
-      for (const m of recent.reverse()) this.send({ type: "mail", message: this.mailView(m) });
-    }
-    if (fresh.includes("events")) {
-      this.rates();
-      this.ratesTimer = setInterval(() => this.send(this.rates()), RATES_EVERY_MS);
-    }
-  }
-
-  private mailView(m: MessageRow): MailView {
-    const v = messageView(m);
-    return { ...v, deliveries: this.env.broker.store.messages.deliveriesOf(m).map((d) => ({ recipient: d.recipient, status: d.status })) };
-  }
-
-  /** Messages sent and terminal output (all sessions) per second since the last call. */
-  private rates(): WsServerMessage & { type: "rates" } {
-    let bytes = 0;
-    const seen = new Set<string>();
-    for (const s of this.env.broker.sessions.list()) {
-      seen.add(s.name);
-      const end = s.ring.end;
-      bytes += Math.max(0, end - (this.outputAt.get(s.name) ?? end));
-      this.outputAt.set(s.name, end);
-    }
-    for (const name of this.outputAt.keys()) if (!seen.has(name)) this.outputAt.delete(name);
-    const msgs = this.sentSinceRates;
-    this.sentSinceRates = 0;
-    const per = 1000 / RATES_EVERY_MS;
-    return { type: "rates", at: new Date().toISOString(), messages_per_s: msgs * per, bytes_per_s: bytes * per };
-  }
-
-  /** Session updates come from audit records (new, attach, kill, rm…) and from exits, which are not audited. */
-  private onDaemonEvent(e: DaemonEvent): void {
-    if (this.topics.has("events")) this.send({ type: "event", event: e });
-    if (e.kind === "message") {
-      if (e.event === "sent") {
-        this.sentSinceRates++;
-        this.pushRecipients(e.to);
-      }
-      if (this.topics.has("messages")) {
-        this.send({ type: "message", event: e });
-        const row = this.env.broker.store.messages.get(parseId(e.id));
-        if (row) this.send({ type: "mail", message: this.mailView(row) });
-      }
-      return;
-    }
-    if (this.topics.has("sessions") && e.action.startsWith("session.") && e.outcome === "ok" && e.target) {
-      const s = this.env.broker.sessions.has(e.target) ? this.env.broker.sessions.get(e.target) : undefined;
-      if (s) this.hook(s);
-      this.pushSession(e.target, s);
-    }
-  }
-
-  /** Sessions among a message's recipients: their unread counts changed. */
-  private pushRecipients(names: readonly string[]): void {
-    if (!this.topics.has("sessions")) return;
-    const { sessions } = this.env.broker;
-    for (const n of names) if (sessions.has(n)) this.pushSession(n, sessions.get(n));
-  }
-
-  private hook(s: Session): void {
-    if (this.hooked.has(s)) return;
-    this.hooked.add(s);
-    this.unsubscribe.push(
-      s.on((e) => {
-        if (e.type === "exit") queueMicrotask(() => this.pushSession(s.name, this.env.broker.sessions.has(s.name) ? s : undefined));
-      }),
-    );
-  }
-
-  private pushSession(name: string, s: Session | undefined): void {
-    this.send({ type: "session", name, session: s ? sessionInfo(this.env.broker, s) : null });
-  }
 }
 
 /** An attach event as its maestro.v1 message (a browser draws the banner as an overlay). */
