@@ -5,28 +5,8 @@
  * same 80 MB flood attached locally on beta, rounds interleaved. The floor (≥ 0.5× local) is our
  * own, not a SPEC target: a remote terminal pays two more hops and a seal per chunk.
  */
-import { attachFloodRound, floodRate, freePort, interleave, mustRun, ptyClient, startMaestro, tempDir, timedFlood, waitFor, FLOOD_PROGRAM, type MaestroHome, type Row, type Scope } from "../lib.ts";
-
-async function startNats(scope: Scope): Promise<string> {
-  const dir = tempDir(scope, "mbn");
-  const port = await freePort();
-  const proc = Bun.spawn(["nats-server", "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  scope.defer("stop nats-server", async () => {
-    proc.kill("SIGTERM");
-    await proc.exited;
-  });
-  await waitFor(`nats-server to listen on port ${port}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited ${proc.exitCode} on start`);
-    try {
-      const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      s.end();
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  return `nats://127.0.0.1:${port}`;
-}
+import { startNats } from "../lib/federation.ts";
+import { attachFloodRound, floodRate, interleave, mustRun, ptyClient, startMaestro, timedFlood, waitFor, FLOOD_PROGRAM, type MaestroHome, type Row, type Scope } from "../lib.ts";
 
 const fed = (url: string, host: string, extra = "") => `[federation]\nnats = "${url}"\nhost = "${host}"\n${extra}`;
 
@@ -50,7 +30,7 @@ const row: Row = {
   target: { better: "higher", ratio: 0.5 },
   async run({ quick, scope, log }) {
     const rounds = quick ? 1 : 5;
-    const url = await startNats(scope);
+    const { url } = await startNats(scope);
     const beta = await startMaestro(scope, { config: fed(url, "beta", 'remote_control = ["alpha"]\n') });
     const alpha = await startMaestro(scope, { config: fed(url, "alpha") });
     const got = { remote: [] as number[], local: [] as number[] };

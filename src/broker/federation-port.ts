@@ -3,22 +3,15 @@
  * set). Messaging sees only this: a directory to check `name@host` against, and a kick after a
  * commit that left something in the outbox.
  */
+import type { AttachSink } from "../pty/attachment.ts";
 import type { Identity } from "../protocol/messages.ts";
-import type { AttachEvent, DirectoryHost, FederationStatus, WaitEvent } from "../protocol/results.ts";
+import type { DirectoryHost, FederationStatus, WaitEvent } from "../protocol/results.ts";
 
 export type RemoteLookup = "ok" | "no-host" | "no-name";
 
 /** Where a remote terminal's bytes go on this host: an attach stream or a maestro.v1 WebSocket. */
-export interface TerminalSink {
-  readonly open: boolean;
-  /** Bytes queued toward the client: acks to the session's host wait while this is high. */
-  readonly backlog: number;
-  output(bytes: Uint8Array, offset: number): void;
-  redraw(bytes: Uint8Array, offset: number, cols: number, rows: number): void;
-  event(e: AttachEvent): void;
-  end(reason: string): void;
-  onDrain(fn: () => void): void;
-}
+/** What a remote terminal writes to: the same sink as a local attachment's. */
+export type TerminalSink = AttachSink;
 
 export interface RemoteAttachArgs {
   name: string;

@@ -3,6 +3,7 @@
  * frames named by that request's id until END (daemon) or CANCEL (client). Subscriptions and
  * terminal attachment both ride on this.
  */
+import type { AttachSink } from "../pty/attachment.ts";
 import { FrameKind } from "../protocol/frame.ts";
 import { encodeData, encodeJson } from "../protocol/messages.ts";
 
@@ -86,4 +87,27 @@ export class ServerStream {
     this.ended = true;
     this.transport.forget(this);
   }
+}
+
+/**
+ * An attach stream on the Unix socket: output and redraws alike are DATA frames. `onEnd`: told
+ * the reason before the stream ends (a remote terminal forgets its attachment).
+ */
+export function streamSink(stream: ServerStream, onEnd?: (reason: string) => void): AttachSink {
+  return {
+    get open() {
+      return stream.open;
+    },
+    get backlog() {
+      return stream.backlog;
+    },
+    output: (bytes) => stream.data(bytes),
+    redraw: (bytes) => stream.data(bytes),
+    event: (e) => stream.event(e),
+    end: (reason) => {
+      onEnd?.(reason);
+      stream.end(reason);
+    },
+    onDrain: (fn) => stream.onDrain(fn),
+  };
 }

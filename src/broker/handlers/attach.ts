@@ -1,7 +1,6 @@
 import { MaestroError } from "../../protocol/errors.ts";
-import type { AttachSink } from "../../pty/attachment.ts";
 import { attachClient } from "../attach-client.ts";
-import type { ServerStream } from "../stream.ts";
+import { streamSink } from "../stream.ts";
 import type { Handler } from "../types.ts";
 import { localName, remoteAttach, remoteHost } from "./remote-terminal.ts";
 
@@ -54,19 +53,3 @@ export const attach: Handler<"attach"> = (ctx, args) => {
   return { name: session.name, detach_key: cfg.detach_key, cols: a.session.cols, rows: a.session.rows };
 };
 
-/** An attach stream on the Unix socket: output and redraws alike are DATA frames. */
-function streamSink(stream: ServerStream): AttachSink {
-  return {
-    get open() {
-      return stream.open;
-    },
-    get backlog() {
-      return stream.backlog;
-    },
-    output: (bytes) => stream.data(bytes),
-    redraw: (bytes) => stream.data(bytes),
-    event: (e) => stream.event(e),
-    end: (reason) => stream.end(reason),
-    onDrain: (fn) => stream.onDrain(fn),
-  };
-}

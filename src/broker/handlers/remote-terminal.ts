@@ -7,9 +7,9 @@
 import { splitAddress } from "../../protocol/address.ts";
 import { MaestroError } from "../../protocol/errors.ts";
 import type { CheckedArgs, WaitEvent } from "../../protocol/requests.ts";
-import type { RemoteTerminal, TerminalSink } from "../federation-port.ts";
+import type { RemoteTerminal } from "../federation-port.ts";
 import { requireOperator } from "../auth.ts";
-import type { ServerStream } from "../stream.ts";
+import { streamSink } from "../stream.ts";
 import type { HandlerContext } from "../types.ts";
 
 /** Open remote attachments by `<connection>:<stream>`, for `resize`. */
@@ -64,25 +64,6 @@ export async function remoteAttach(ctx: HandlerContext, args: CheckedArgs<"attac
   if (!readOnly) stream.onInput((bytes) => term.input(bytes));
   term.start(streamSink(stream, (reason) => forget(reason)));
   return { name: target, detach_key: term.detachKey, cols: term.cols, rows: term.rows };
-}
-
-function streamSink(stream: ServerStream, onEnd: (reason: string) => void): TerminalSink {
-  return {
-    get open() {
-      return stream.open;
-    },
-    get backlog() {
-      return stream.backlog;
-    },
-    output: (bytes) => stream.data(bytes),
-    redraw: (bytes) => stream.data(bytes),
-    event: (e) => stream.event(e),
-    end: (reason) => {
-      onEnd(reason);
-      stream.end(reason);
-    },
-    onDrain: (fn) => stream.onDrain(fn),
-  };
 }
 
 /** `wait` on another host's session: the caller's timeout runs there; a cancel here ends it there. */
