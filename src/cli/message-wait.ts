@@ -27,10 +27,16 @@ export function timedOut(id: string): WaitOutcome {
 export async function waitMessage(first: Client | undefined, id: string, what: WaitFor, timeoutMs: number): Promise<WaitOutcome> {
   const deadline = Date.now() + timeoutMs;
   const onLost = () => err("maestro: the daemon went away; reconnecting to wait on the same message\n");
+  // The caller's own timeout, not what was left of it when the daemon was asked (after a
+  // reconnect, or the send's own milliseconds): "within 0.2 s", never "within 0.199 s".
+  const ranOut = () => new MaestroError("timeout", `message ${id} was not ${what === "reply" ? "replied to" : what} within ${timeoutMs / 1000} s`);
   const r = await persist({ deadline: () => deadline, onLost, ...(first ? { first } : {}) }, (client) => {
     const left = deadline - Date.now();
-    if (left <= 0) throw new MaestroError("timeout", `message ${id} was not ${what === "reply" ? "replied to" : what} within ${timeoutMs / 1000} s`);
-    return client.request("message.wait", { id, for: what, timeout_ms: left });
+    if (left <= 0) throw ranOut();
+    return client.request("message.wait", { id, for: what, timeout_ms: left }).catch((e: unknown) => {
+      // Only the plain "ran out" line; an expiry or a dead letter (also exit 4) says why as it is.
+      throw isTimeout(e) && / within [\d.]+ s$/.test((e as Error).message) ? ranOut() : e;
+    });
   });
   return { ...r, timed_out: false };
 }
