@@ -21,9 +21,21 @@ export interface Dash {
 }
 
 export async function startDash(config = ""): Promise<Dash> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard tests drive Debian's chromium (apt-get install chromium); nothing downloads a browser`);
   const home = new TestHome({ config });
   await home.start();
+  const d = await dashFor(home);
+  return {
+    ...d,
+    async close() {
+      await d.close();
+      await home.cleanup();
+    },
+  };
+}
+
+/** The dashboard of a daemon already running in `home`, in a fresh chromium; close() leaves the home be. */
+export async function dashFor(home: TestHome): Promise<Dash> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard tests drive Debian's chromium (apt-get install chromium); nothing downloads a browser`);
   const { url } = JSON.parse(await home.ok(["web", "--listen", "127.0.0.1:0", "--json"])) as { url: string };
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -38,7 +50,6 @@ export async function startDash(config = ""): Promise<Dash> {
     context,
     async close() {
       await browser.close().catch(() => {});
-      await home.cleanup();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { FederationStatus } from "../src/protocol/requests.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TestHome, alive, freePort, waitFor } from "./helpers.ts";
+import { TestHome, alive, freePort, listening, waitFor } from "./helpers.ts";
 import { register } from "./msg-helpers.ts";
 
 export const NATS_BIN = ["/usr/sbin/nats-server", "/usr/bin/nats-server"].find((p) => Bun.file(p).size > 0) ?? "nats-server";
@@ -24,15 +24,7 @@ export class NatsServer {
   async start(): Promise<void> {
     if (this.port === 0) this.port = freePort();
     this.proc = Bun.spawn([NATS_BIN, "-js", "-a", "127.0.0.1", "-p", String(this.port), "-sd", this.dir], { stdout: "ignore", stderr: "pipe" });
-    await waitFor(async () => {
-      try {
-        const s = await Bun.connect({ hostname: "127.0.0.1", port: this.port, socket: { data() {} } });
-        s.end();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 10_000);
+    await waitFor(() => listening(this.port), 10_000);
   }
 
   /** SIGKILL, like a crash; the store dir stays for a restart. */

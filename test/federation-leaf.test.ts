@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TestHome, freePort, waitFor } from "./helpers.ts";
+import { TestHome, freePort, listening, waitFor } from "./helpers.ts";
 import { as, register } from "./msg-helpers.ts";
 import { NATS_BIN, fedConfig, fedStatus, waitForName } from "./fed-helpers.ts";
 import type { MessageView } from "../src/protocol/message.ts";
@@ -24,15 +24,7 @@ async function server(name: string, conf: string, port: number): Promise<void> {
   const path = join(dir, `${name}.conf`);
   writeFileSync(path, conf);
   procs.push(Bun.spawn([NATS_BIN, "-c", path], { stdout: "ignore", stderr: "ignore" }));
-  await waitFor(async () => {
-    try {
-      const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      s.end();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000);
+  await waitFor(() => listening(port), 10_000);
 }
 
 beforeAll(async () => {

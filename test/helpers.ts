@@ -97,6 +97,17 @@ export function alive(pid: number): boolean {
 }
 
 /** Waits for a condition that some process will make true; polls because no event announces it. */
+/** Whether something takes TCP connections on 127.0.0.1:`port` now (a server started, say). */
+export async function listening(port: number): Promise<boolean> {
+  try {
+    const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    s.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {

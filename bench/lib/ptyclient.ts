@@ -5,6 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import type { Env } from "./proc.ts";
+import { MarkerWatch } from "./marker.ts";
 import type { Scope } from "./scope.ts";
 
 export interface PtyClient {
@@ -19,9 +20,7 @@ export interface PtyClient {
 
 export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, rows = 24, onText?: (latin1: string) => void): PtyClient {
   let bytes = 0;
-  // The marker may straddle two reads: keep the tail of the previous one.
-  let tail = "";
-  let want: { marker: string; since: number; resolve(ms: number): void } | undefined;
+  const watch = new MarkerWatch();
   const proc = Bun.spawn(argv, {
     env,
     terminal: {
@@ -29,16 +28,10 @@ export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, row
       rows,
       data(_t, chunk) {
         bytes += chunk.byteLength;
-        onText?.(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1"));
-        if (!want) return;
-        // latin1 keeps byte offsets and is the cheapest decode; markers are ASCII.
-        const text = tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
-        if (text.includes(want.marker)) {
-          const w = want;
-          want = undefined;
-          w.resolve(performance.now() - w.since);
-        }
-        tail = text.slice(-64);
+        if (!onText && !watch.waiting) return;
+        const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+        onText?.(text);
+        watch.feed(text);
       },
     },
   });
@@ -53,20 +46,7 @@ export function ptyClient(scope: Scope, argv: string[], env: Env, cols = 80, row
     get bytes() {
       return bytes;
     },
-    waitFor(marker, since, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no "${marker}" from ${argv.join(" ")} within ${timeoutMs} ms`)), timeoutMs);
-        tail = "";
-        want = {
-          marker,
-          since,
-          resolve: (ms) => {
-            clearTimeout(t);
-            resolve(ms);
-          },
-        };
-      });
-    },
+    waitFor: (marker, since, timeoutMs) => watch.waitFor(marker, since, timeoutMs, `from ${argv.join(" ")}`),
     type(text) {
       proc.terminal!.write(text);
     },

@@ -5,6 +5,7 @@
  */
 import type { MaestroHome } from "./maestro.ts";
 import { mustRun } from "./proc.ts";
+import { MarkerWatch } from "./marker.ts";
 import type { Scope } from "./scope.ts";
 
 export interface WebLogin {
@@ -33,8 +34,7 @@ export async function wsClient(scope: Scope, login: WebLogin, session: string, o
   ws.binaryType = "arraybuffer";
   scope.defer(`close websocket to ${session}`, () => ws.close());
   let bytes = 0;
-  let tail = "";
-  let want: { marker: string; since: number; resolve(ms: number): void } | undefined;
+  const watch = new MarkerWatch();
   let joined!: () => void;
   let failed!: (e: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -57,34 +57,14 @@ export async function wsClient(scope: Scope, login: WebLogin, session: string, o
     const n = frame.byteLength - 8;
     bytes += n;
     if (opts.ack !== false) ws.send(`{"type":"ack","seq":${Number(new DataView(frame.buffer).getBigUint64(0)) + n}}`);
-    if (!want) return;
-    const text = tail + Buffer.from(frame.buffer, 8, n).toString("latin1");
-    if (text.includes(want.marker)) {
-      const w = want;
-      want = undefined;
-      w.resolve(performance.now() - w.since);
-    }
-    tail = text.slice(-64);
+    if (watch.waiting) watch.feed(Buffer.from(frame.buffer, 8, n).toString("latin1"));
   };
   await ready;
   return {
     get bytes() {
       return bytes;
     },
-    waitFor(marker, since, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no "${marker}" over the websocket within ${timeoutMs} ms`)), timeoutMs);
-        tail = "";
-        want = {
-          marker,
-          since,
-          resolve: (ms) => {
-            clearTimeout(t);
-            resolve(ms);
-          },
-        };
-      });
-    },
+    waitFor: (marker, since, timeoutMs) => watch.waitFor(marker, since, timeoutMs, "over the websocket"),
     type: (text) => ws.send(new TextEncoder().encode(text)),
     close: () => ws.close(),
   };
