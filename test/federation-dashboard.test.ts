@@ -3,27 +3,21 @@
  * on alpha lists beta's session as name@beta and its terminal runs on beta — typing, output,
  * the row in the session list.
  */
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CHROMIUM, openDashboard, openTerminal, waitScreen, type Dash } from "./dashboard-helpers.ts";
+import { dashFor, openDashboard, openTerminal, shot, waitScreen, type Dash } from "./dashboard-helpers.ts";
 import { twoHosts, waitForName, type TwoHosts } from "./fed-helpers.ts";
 
 let hosts: TwoHosts;
 let d: Dash;
-let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard tests drive Debian's chromium`);
   hosts = await twoHosts('remote_control = ["alpha"]');
   await waitForName(hosts.b, "operator@alpha");
-  const { url } = JSON.parse(await hosts.a.ok(["web", "--listen", "127.0.0.1:0", "--json"])) as { url: string };
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  d = { home: hosts.a, base: new URL(url).origin, browser, context, close: async () => {} };
+  d = await dashFor(hosts.a);
 }, 90_000);
 afterAll(async () => {
-  await browser?.close().catch(() => {});
+  await d?.close();
   await hosts?.stop();
 });
 
@@ -38,10 +32,18 @@ describe("dashboard: a remote terminal", () => {
     await waitForName(hosts.a, "brow@beta");
     const page = await openDashboard(d);
     await page.locator('article.session[data-name="brow@beta"]').waitFor({ timeout: 15_000 });
+    await shot(page, "dashboard-remote-sessions");
+    // The directory knows only that it runs: its host is shown, not a size or pid of 0, and no Remove.
+    const row = page.locator('article.session[data-name="brow@beta"]');
+    const stats = await row.locator(".session-stats").innerText();
+    expect(stats).toMatch(/host\s+beta/i);
+    expect(stats).not.toMatch(/0×0|pid/i);
+    expect(await row.locator('[data-key="rm:brow@beta"]').count()).toBe(0);
     await openTerminal(page, "brow@beta");
     await typeIn(page, "echo remote $((6*7))\n");
     await waitScreen(page, /^remote 42$/m, 15_000);
     expect(await hosts.b.ok(["peek", "brow"])).toMatch(/^remote 42$/m);
+    await shot(page, "dashboard-remote-terminal");
     await page.close();
   }, 90_000);
 });

@@ -74,6 +74,8 @@ export class SessionsView {
   private row(s: SessionInfo): HTMLElement {
     const err = this.rowErrors.get(s.name);
     const waiting = s.pending_notices > 0 ? h("span.badge.warn", { title: s.notices_held_by ? `held: ${s.notices_held_by} is in front` : "notices waiting to be typed" }, `${s.pending_notices} waiting`) : null;
+    const at = s.name.indexOf("@");
+    const remoteHost = at === -1 ? undefined : s.name.slice(at + 1);
     const stat = (label: string, value: Node | string) => h("div.stat", {}, h("span.stat-label", {}, label), h("span.stat-value", {}, value));
     return h(
       "article.session",
@@ -90,18 +92,25 @@ export class SessionsView {
       h(
         "div.session-stats",
         {},
-        stat("clients", String(s.clients)),
-        stat("size", `${s.cols}×${s.rows}`),
-        stat("active", h("time", { datetime: s.last_activity, title: new Date(s.last_activity).toLocaleString() }, ago(s.last_activity))),
-        stat("notify", s.notify),
-        stat("pid", String(s.pid)),
+        // Another host's session (name@host): the directory says only whether it runs, so no
+        // clients, size, notify or pid are shown for it rather than zeros.
+        ...(remoteHost === undefined
+          ? [
+              stat("clients", String(s.clients)),
+              stat("size", `${s.cols}×${s.rows}`),
+              stat("active", h("time", { datetime: s.last_activity, title: new Date(s.last_activity).toLocaleString() }, ago(s.last_activity))),
+              stat("notify", s.notify),
+              stat("pid", String(s.pid)),
+            ]
+          : [stat("host", remoteHost), stat("seen", h("time", { datetime: s.last_activity, title: new Date(s.last_activity).toLocaleString() }, ago(s.last_activity)))]),
       ),
       h(
         "div.session-actions",
         {},
         h("button", { type: "button", "data-key": `term:${s.name}`, onclick: () => this.opts.open(s.name) }, "Open"),
         s.state === "running" ? h("button", { type: "button", "data-key": `kill:${s.name}`, onclick: () => void this.act(s.name, "kill") }, "Kill") : null,
-        h("button.danger", { type: "button", "data-key": `rm:${s.name}`, onclick: () => void this.act(s.name, "rm") }, "Remove"),
+        // There is no remote rm: a session is removed on its own host.
+        remoteHost === undefined ? h("button.danger", { type: "button", "data-key": `rm:${s.name}`, onclick: () => void this.act(s.name, "rm") }, "Remove") : null,
       ),
       err ? h("p.error", { role: "alert" }, err) : null,
     );
